@@ -1,0 +1,32 @@
+/**
+ * Integration-test helper: one private moto_server per test file, started in beforeAll and stopped
+ * in afterAll. Fails (never skips) when moto_server is missing.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { localClientConfig, startEmulator, type LocalEndpoint } from '../../lib/local/moto-server';
+
+export interface MotoHandle {
+  /** The running endpoint; valid inside tests (after beforeAll). */
+  readonly endpoint: LocalEndpoint;
+  /** SDK client config for the endpoint. */
+  config(): ReturnType<typeof localClientConfig>;
+}
+
+export function useMoto(): MotoHandle {
+  let endpoint: LocalEndpoint | undefined;
+  beforeAll(async () => {
+    endpoint = await startEmulator({ forceLocal: true });
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+  return {
+    get endpoint() {
+      if (!endpoint) throw new Error('moto_server is not started yet: use it inside a test or beforeEach');
+      return endpoint;
+    },
+    config() {
+      return localClientConfig(this.endpoint);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Registers aws-sdk-client-mock matchers (toReceiveCommandWith, ...) for every suite.
+import 'aws-sdk-client-mock-vitest/extend';
+
+// Unit tests never reach AWS: dummy credentials and region, no instance-metadata look-ups.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
