@@ -1,0 +1,36 @@
+/** Errors raised by the watchdog. Each names what was wrong, what was expected and what came. */
+
+/** The watchdog's environment (table, schedule group, grace) is missing or malformed. */
+export class WatchdogConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WatchdogConfigError';
+  }
+}
+
+/** A schedule in the platform's group cannot be checked (bad input, expression or dates). */
+export class WatchdogScheduleError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WatchdogScheduleError';
+  }
+}
+
+/** An AWS call was still throttled after every back-off attempt. */
+export class WatchdogThrottledError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WatchdogThrottledError';
+  }
+}
+
+/** One or more jobs could not be checked in a run (the other jobs were checked and recorded). */
+export class WatchdogRunError extends Error {
+  /** The job (or schedule) names that failed, in order. */
+  readonly jobs: readonly string[];
+  constructor(message: string, jobs: readonly string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WatchdogRunError';
+    this.jobs = jobs;
+  }
+}
