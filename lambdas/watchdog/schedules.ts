@@ -1,0 +1,179 @@
+/**
+ * Reads what should run from EventBridge Scheduler itself: the enabled schedules of the platform's
+ * group whose target input names a job. A thin adapter around a `SchedulerClient` it is given.
+ */
+import {
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  ResourceNotFoundException,
+  type GetScheduleCommandOutput,
+  type SchedulerClient,
+  type ScheduleSummary,
+} from '@aws-sdk/client-scheduler';
+import { withBackoff, type BackoffOptions } from './backoff';
+import { mapWithLimit } from './concurrency';
+import { WatchdogScheduleError } from './errors';
+import type { JobSchedule } from './plan';
+
+/** A job name as the platform defines it (kebab-case, at most 48 characters). */
+export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
+
+/** A schedule of the group that could not be read or understood. */
+export interface ScheduleFailure {
+  readonly scheduleName: string;
+  /** The job, when the schedule's input named one. */
+  readonly job?: string;
+  readonly error: Error;
+}
+
+export interface JobSchedules {
+  /** Enabled schedules that target a job, in the order Scheduler listed them. */
+  readonly schedules: readonly JobSchedule[];
+  /** Names of schedules left out: disabled, or with no `job` in their input (e.g. the watchdog's own). */
+  readonly ignored: readonly { readonly scheduleName: string; readonly reason: string }[];
+  readonly failures: readonly ScheduleFailure[];
+}
+
+export interface ListJobSchedulesOptions {
+  readonly backoff?: BackoffOptions;
+  /**
+   * GetSchedule calls in flight at once.
+   * @default 4
+   */
+  readonly concurrency?: number;
+}
+
+/** The job a schedule's target input names, or `undefined` when the input is not a job event. */
+export function jobOfInput(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const job = (parsed as { job?: unknown }).job;
+  return job === undefined ? undefined : String(job);
+}
+
+/**
+ * Converts a GetSchedule answer into what the planner needs; `undefined` when the schedule does
+ * not target a job.
+ *
+ * @throws WatchdogScheduleError when the schedule names a job but cannot be checked
+ */
+export function toJobSchedule(output: GetScheduleCommandOutput | Omit<GetScheduleCommandOutput, '$metadata'>, group: string): JobSchedule | undefined {
+  const scheduleName = output.Name ?? '(unnamed)';
+  const job = jobOfInput(output.Target?.Input);
+  if (job === undefined) return undefined;
+  const where = `schedule '${scheduleName}' in group '${group}'`;
+  if (!JOB_NAME_PATTERN.test(job)) {
+    throw new WatchdogScheduleError(`${where}: Target.Input.job must match ${JOB_NAME_PATTERN.source} (got '${job}')`);
+  }
+  if (!output.ScheduleExpression) {
+    throw new WatchdogScheduleError(`${where} (job '${job}'): ScheduleExpression is missing`);
+  }
+  const activeSince = output.LastModificationDate ?? output.CreationDate;
+  if (!activeSince) {
+    throw new WatchdogScheduleError(`${where} (job '${job}'): neither LastModificationDate nor CreationDate is set`);
+  }
+  const window = output.FlexibleTimeWindow;
+  let flexibleWindowMs = 0;
+  if (window?.Mode === 'FLEXIBLE') {
+    const minutes = window.MaximumWindowInMinutes;
+    if (minutes === undefined || !Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      throw new WatchdogScheduleError(
+        `${where} (job '${job}'): FlexibleTimeWindow.MaximumWindowInMinutes must be an integer from 1 to 1440 when Mode is FLEXIBLE (got ${String(minutes)})`,
+      );
+    }
+    flexibleWindowMs = minutes * 60_000;
+  }
+  return {
+    job,
+    scheduleName,
+    expression: output.ScheduleExpression,
+    timeZone: output.ScheduleExpressionTimezone || 'UTC',
+    flexibleWindowMs,
+    ...(output.StartDate ? { startDate: output.StartDate } : {}),
+    ...(output.EndDate ? { endDate: output.EndDate } : {}),
+    activeSince,
+  };
+}
+
+/** Every schedule of `group`, all pages. */
+export async function listSchedules(scheduler: SchedulerClient, group: string, backoff?: BackoffOptions): Promise<ScheduleSummary[]> {
+  const summaries: ScheduleSummary[] = [];
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await withBackoff(
+      `ListSchedules in group '${group}'`,
+      () => scheduler.send(new ListSchedulesCommand({ GroupName: group, ...(token ? { NextToken: token } : {}) })),
+      backoff,
+    );
+    summaries.push(...(page.Schedules ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return summaries;
+}
+
+/**
+ * The enabled job schedules of `group` (ListSchedules, then GetSchedule for each enabled one).
+ * A schedule deleted between the two calls is ignored; one that cannot be read or understood is a
+ * failure and does not stop the others.
+ */
+export async function listJobSchedules(scheduler: SchedulerClient, group: string, options: ListJobSchedulesOptions = {}): Promise<JobSchedules> {
+  const summaries = await listSchedules(scheduler, group, options.backoff);
+  const ignored: { scheduleName: string; reason: string }[] = [];
+  const enabled: string[] = [];
+  for (const summary of summaries) {
+    const name = summary.Name ?? '(unnamed)';
+    if (summary.State === 'ENABLED') enabled.push(name);
+    else ignored.push({ scheduleName: name, reason: `state is ${summary.State ?? 'unknown'}` });
+  }
+  const schedules: JobSchedule[] = [];
+  const failures: ScheduleFailure[] = [];
+  type Read =
+    | { readonly kind: 'schedule'; readonly schedule: JobSchedule }
+    | { readonly kind: 'ignored'; readonly scheduleName: string; readonly reason: string }
+    | { readonly kind: 'failure'; readonly failure: ScheduleFailure };
+  const read = await mapWithLimit(enabled, options.concurrency ?? 4, async (name): Promise<Read> => {
+    let output: GetScheduleCommandOutput;
+    try {
+      output = await withBackoff(
+        `GetSchedule '${name}' in group '${group}'`,
+        () => scheduler.send(new GetScheduleCommand({ GroupName: group, Name: name })),
+        options.backoff,
+      );
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        return { kind: 'ignored', scheduleName: name, reason: 'deleted while the group was read' };
+      }
+      return { kind: 'failure', failure: { scheduleName: name, error: asError(error) } };
+    }
+    // A schedule switched off between the two calls is not expected to run.
+    if (output.State !== undefined && output.State !== 'ENABLED') {
+      return { kind: 'ignored', scheduleName: name, reason: `state is ${output.State}` };
+    }
+    try {
+      const schedule = toJobSchedule(output, group);
+      return schedule
+        ? { kind: 'schedule', schedule }
+        : { kind: 'ignored', scheduleName: name, reason: 'its target input has no job' };
+    } catch (error) {
+      const job = jobOfInput(output.Target?.Input);
+      return { kind: 'failure', failure: { scheduleName: name, ...(job ? { job } : {}), error: asError(error) } };
+    }
+  });
+  for (const entry of read) {
+    if (entry.kind === 'schedule') schedules.push(entry.schedule);
+    else if (entry.kind === 'failure') failures.push(entry.failure);
+    else ignored.push({ scheduleName: entry.scheduleName, reason: entry.reason });
+  }
+  return { schedules, ignored, failures };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
