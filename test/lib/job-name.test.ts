@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { JobConfigurationError } from '../../lib/job-configuration-error';
+import { jobFunctionName, jobNameFromId, stackScopedName, validateJobName } from '../../lib/job-name';
+
+describe('jobNameFromId', () => {
+  it.each([
+    ['WeeklyLogCleanup', 'weekly-log-cleanup'],
+    ['S3Backup', 's3-backup'],
+    ['HTTPHealthCheck', 'http-health-check'],
+    ['nightly_export', 'nightly-export'],
+    ['Report2026Q1', 'report2026-q1'],
+    ['already-kebab', 'already-kebab'],
+  ])('GIVEN the id %s WHEN derived THEN the name is %s', (id, name) => {
+    expect(jobNameFromId(id)).toBe(name);
+  });
+});
+
+describe('validateJobName', () => {
+  it('GIVEN a kebab-case name of 48 characters WHEN validated THEN it passes', () => {
+    expect(() => validateJobName(`a${'b'.repeat(47)}`)).not.toThrow();
+  });
+
+  it('GIVEN 49 characters WHEN validated THEN it throws naming the rule', () => {
+    const name = `a${'b'.repeat(48)}`;
+    expect(() => validateJobName(name)).toThrow(
+      new JobConfigurationError(
+        `job '${name}': the job name must be kebab-case, start with a letter and have at most 48 characters (^[a-z][a-z0-9-]{0,47}$); got '${name}'`,
+      ),
+    );
+  });
+
+  it('GIVEN the reserved name watchdog WHEN validated THEN it throws', () => {
+    expect(() => validateJobName('watchdog')).toThrow(
+      "job 'watchdog': the name 'watchdog' is reserved for the platform's own schedule; choose another jobName",
+    );
+  });
+
+  it('GIVEN an error WHEN thrown THEN it is a named JobConfigurationError', () => {
+    try {
+      validateJobName('Bad');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(JobConfigurationError);
+      expect((error as Error).name).toBe('JobConfigurationError');
+    }
+  });
+});
+
+describe('stackScopedName', () => {
+  it('GIVEN a short stack and job WHEN named THEN it is <stack>-<job>', () => {
+    expect(jobFunctionName('ScheduledJobs', 'weekly-log-cleanup')).toBe('ScheduledJobs-weekly-log-cleanup');
+  });
+
+  it('GIVEN a name over 64 characters WHEN named THEN it is cut to 64 with a stack hash and keeps the job name whole', () => {
+    const stack = 'AVeryLongStackNameThatGoesOnAndOnForTheSakeOfTheTest';
+    const job = 'nightly-export-of-everything-we-have';
+    const name = jobFunctionName(stack, job);
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(name.endsWith(`-${job}`)).toBe(true);
+    expect(name).toMatch(/^AVeryLongStack[A-Za-z]*-[0-9a-f]{8}-nightly/);
+    // Another long stack with the same first characters gets another name.
+    expect(jobFunctionName(`${stack}Two`, job)).not.toBe(name);
+  });
+
+  it('GIVEN a longer limit WHEN named THEN the full name is kept', () => {
+    expect(stackScopedName('S', 'jobs', 255)).toBe('S-jobs');
+  });
+});
