@@ -46,10 +46,10 @@ function make(sleeps: number[] = []) {
   });
 }
 
-const meta = { $metadata: {} };
-const conflict = () => new ConflictException({ message: 'Schedule already exists.', ...meta });
-const notFound = () => new ResourceNotFoundException({ message: 'Schedule does not exist.', ...meta });
-const throttled = () => new ThrottlingException({ message: 'Rate exceeded', ...meta });
+const opts = (message: string) => ({ message, Message: message, $metadata: {} });
+const conflict = () => new ConflictException(opts('Schedule already exists.'));
+const notFound = () => new ResourceNotFoundException(opts('Schedule does not exist.'));
+const throttled = () => new ThrottlingException(opts('Rate exceeded'));
 
 describe('OneTimeScheduler.schedule', () => {
   it('creates an at() schedule named after job + key, deleted after completion', async () => {
@@ -146,7 +146,7 @@ describe('OneTimeScheduler.schedule', () => {
   });
 
   it('does not retry other errors', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'bad', ...meta }));
+    scheduler.on(CreateScheduleCommand).rejects(new ValidationException(opts('bad')));
     await expect(make().schedule({ key: 'k', at: new Date('2027-02-26T08:00:00Z') })).rejects.toThrow(
       "one-time schedule for job 'payment-reminder' key 'k': CreateSchedule failed: ValidationException: bad",
     );
@@ -309,7 +309,7 @@ describe('OneTimeScheduler.scheduleMany', () => {
 
   it('reports the items that still failed after the others finished', async () => {
     scheduler.on(CreateScheduleCommand).callsFake(async (input: { Name: string }) => {
-      if (input.Name === oneTimeScheduleName('payment-reminder', 'bad')) throw new ValidationException({ message: 'no', ...meta });
+      if (input.Name === oneTimeScheduleName('payment-reminder', 'bad')) throw new ValidationException(opts('no'));
       return {};
     });
     const error = (await make()
