@@ -2,6 +2,7 @@
  * Pure planning for the watchdog: which time window of a job's schedule is due for checking, and
  * which slots the schedule should have fired in it. No SDK, no clock: every input is a value.
  */
+import { parseSchedule, ScheduleExpressionError, type ParsedSchedule } from '../../lib/schedule';
 import { WatchdogScheduleError } from './errors';
 
 /** What the watchdog knows about one job's schedule, read from EventBridge Scheduler. */
@@ -32,31 +33,21 @@ export type ScheduleShape =
   | { readonly kind: 'cron' | 'at' }
   | { readonly kind: 'rate'; readonly periodMs: number };
 
-const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
-const UNIT_MS: Record<string, number> = {
-  minute: 60_000,
-  minutes: 60_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  day: 86_400_000,
-  days: 86_400_000,
-};
-
 /**
- * Whether the job's expression is cron, rate (with its period) or at. Only the shape is read
- * here; the schedule engine validates the expression when the slots are generated.
+ * Whether the job's expression is cron, rate (with its period) or at, read by the schedule
+ * engine, which also validates the expression and the zone.
  *
- * @throws WatchdogScheduleError when the expression is none of the three
+ * @throws WatchdogScheduleError naming the schedule and the job, the engine's error as `cause`
  */
-export function scheduleShape(schedule: Pick<JobSchedule, 'job' | 'scheduleName' | 'expression'>): ScheduleShape {
-  const expression = schedule.expression.trim();
-  if (expression.startsWith('cron(')) return { kind: 'cron' };
-  if (expression.startsWith('at(')) return { kind: 'at' };
-  const rate = RATE.exec(expression);
-  if (rate && Number(rate[1]) > 0) return { kind: 'rate', periodMs: Number(rate[1]) * UNIT_MS[rate[2]] };
-  throw new WatchdogScheduleError(
-    `schedule '${schedule.scheduleName}' (job '${schedule.job}'): ScheduleExpression must be cron(...), rate(<positive integer> minute|minutes|hour|hours|day|days) or at(...) (got '${schedule.expression}')`,
-  );
+export function scheduleShape(schedule: Pick<JobSchedule, 'job' | 'scheduleName' | 'expression' | 'timeZone'>): ScheduleShape {
+  let parsed: ParsedSchedule;
+  try {
+    parsed = parseSchedule(schedule.expression, schedule.timeZone);
+  } catch (error) {
+    const reason = error instanceof ScheduleExpressionError ? error.message : String(error);
+    throw new WatchdogScheduleError(`schedule '${schedule.scheduleName}' (job '${schedule.job}'): ${reason}`, { cause: error });
+  }
+  return parsed.kind === 'rate' ? { kind: 'rate', periodMs: parsed.periodMs } : { kind: parsed.kind };
 }
 
 /** `runsBetween` of `lib/schedule`, injected so the planner stays pure and testable. */

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isThrottlingError, withBackoff } from '../../../lambdas/watchdog/backoff';
 import { WatchdogThrottledError } from '../../../lambdas/watchdog/errors';
 
-const throttled = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+const throttled = () => new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} });
 
 describe('isThrottlingError', () => {
   it('knows the throttling errors of Scheduler and DynamoDB, and the SDK flag', () => {

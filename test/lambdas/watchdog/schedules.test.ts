@@ -132,12 +132,12 @@ describe('listJobSchedules', () => {
     const sleeps: number[] = [];
     scheduler
       .on(ListSchedulesCommand)
-      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
       .resolves({ Schedules: [{ Name: 'nightly-report', State: 'ENABLED' }] });
     scheduler
       .on(GetScheduleCommand)
-      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
-      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
       .resolves(scheduleOutput('nightly-report'));
     const listed = await listJobSchedules(scheduler as unknown as SchedulerClient, GROUP, {
       backoff: { sleep: async (ms) => void sleeps.push(ms), random: () => 0.99 },
@@ -157,9 +157,9 @@ describe('listJobSchedules', () => {
         { Name: 'Bad', State: 'ENABLED' },
       ],
     });
-    scheduler.on(GetScheduleCommand, { Name: 'gone' }).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
+    scheduler.on(GetScheduleCommand, { Name: 'gone' }).rejects(new ResourceNotFoundException({ message: 'not found', Message: 'not found', $metadata: {} }));
     scheduler.on(GetScheduleCommand, { Name: 'just-disabled' }).resolves(scheduleOutput('just-disabled', { State: 'DISABLED' }));
-    scheduler.on(GetScheduleCommand, { Name: 'throttled' }).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    scheduler.on(GetScheduleCommand, { Name: 'throttled' }).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }));
     scheduler
       .on(GetScheduleCommand, { Name: 'Bad' })
       .resolves(scheduleOutput('Bad', { Target: { Arn: 'x', RoleArn: 'y', Input: jobInput('Bad') } }));
