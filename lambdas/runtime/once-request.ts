@@ -6,7 +6,8 @@ import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from '@aw
 import type { JobEvent } from '../../lib/contract';
 import { OneTimeScheduleValidationError, OneTimeSchedulerConfigError } from './once-errors';
 import { oneTimeScheduleName } from './once-name';
-import { formatWallClock, instantOfWallClock, isKnownTimeZone, wallClockAt } from './once-time';
+import { validateTimeZone } from '../../lib/schedule';
+import { formatWallClock, instantOfWallClock, wallClockAt } from './once-time';
 
 /** The longest key a one-time schedule accepts. */
 export const MAX_KEY_LENGTH = 256;
@@ -165,8 +166,10 @@ export function buildSchedule(config: OneTimeConfig, request: OneTimeScheduleReq
   }
 
   const timeZone = request.timeZone ?? 'UTC';
-  if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
-    fail('timeZone', `timeZone must be an IANA time zone such as 'Europe/Paris' (got ${describeValue(timeZone)})`);
+  try {
+    validateTimeZone(timeZone);
+  } catch (error) {
+    fail('timeZone', `timeZone must be an IANA time zone such as 'Europe/Paris' (got ${describeValue(timeZone)})`, error);
   }
 
   // The wall clock in the zone; when it is ambiguous (the second pass of a fall-back hour),

@@ -100,6 +100,7 @@ describe('buildSchedule', () => {
         "one-time schedule for job 'payment-reminder': at must be at least 1 minute in the future (got 2026-01-01T00:00:00.000Z, now 2027-02-01T00:00:00.000Z)",
       ],
       [{ key: 'k', at, timeZone: 'Mars/Olympus_Mons' }, 'timeZone', "one-time schedule for job 'payment-reminder': timeZone must be an IANA time zone such as 'Europe/Paris' (got 'Mars/Olympus_Mons')"],
+      [{ key: 'k', at, timeZone: 'europe/paris' }, 'timeZone', "one-time schedule for job 'payment-reminder': timeZone must be an IANA time zone such as 'Europe/Paris' (got 'europe/paris')"],
       [{ key: 'k', at, payload: { n: 1n } }, 'payload', "one-time schedule for job 'payment-reminder': payload must be JSON-serialisable (got Do not know how to serialize a BigInt)"],
     ])('%#: %s', (request, field, message) => {
       const error = validationError(() => buildSchedule(config, request as never, now));
