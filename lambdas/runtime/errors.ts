@@ -1,0 +1,73 @@
+/**
+ * Errors thrown by the job runtime. Each is a class ending in `Error`, sets `name` and passes the
+ * underlying `cause` on. Errors marked `retryable = false` describe input that no retry can fix;
+ * they still fail the invocation so the event reaches the failure inbox.
+ */
+
+/** The event delivered to a job's function is malformed. Not retryable. */
+export class InvalidJobEventError extends Error {
+  /** No retry can fix a malformed event. */
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    /** The event field that is wrong (`job`, `scheduledTime`, ...), or `event` for the whole event. */
+    readonly field: string,
+    /** The job name, when it is known. */
+    readonly job?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'InvalidJobEventError';
+  }
+}
+
+/** The job's `parsePayload` rejected the event's payload. Not retryable. */
+export class InvalidPayloadError extends Error {
+  /** No retry can fix a payload the job rejects. */
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    /** The job name. */
+    readonly job: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'InvalidPayloadError';
+  }
+}
+
+/** The function's environment or the `defineJob` options are wrong (a deployment problem). */
+export class JobConfigurationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobConfigurationError';
+  }
+}
+
+/** `continueLater` was misused or the continuation could not be dispatched. */
+export class ContinuationError extends Error {
+  constructor(
+    message: string,
+    /** The job name. */
+    readonly job: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ContinuationError';
+  }
+}
+
+/** A checkpoint is too large for one state-table item, or cannot be serialised as JSON. */
+export class CheckpointError extends Error {
+  constructor(
+    message: string,
+    /** The job name. */
+    readonly job: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
