@@ -12,6 +12,7 @@
  * is the sum of its lines (quantity x unit price), never stored twice.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { JobConfigurationError } from '../../runtime';
 
 /** Name of the date index on the orders table. */
 export const ORDERS_BY_DAY_INDEX = 'byDay';
@@ -158,4 +159,29 @@ export async function* ordersOfDay(
     exclusiveStartKey = page.LastEvaluatedKey;
     yield { orders, nextKey: exclusiveStartKey };
   } while (exclusiveStartKey !== undefined);
+}
+
+/** Environment variables through which the `ReportJobs` construct tells the jobs where the data is. */
+export const BusinessEnv = {
+  ORDERS_TABLE_NAME: 'ORDERS_TABLE_NAME',
+  ORDERS_INDEX_NAME: 'ORDERS_INDEX_NAME',
+  CUSTOMERS_TABLE_NAME: 'CUSTOMERS_TABLE_NAME',
+  REPORTS_BUCKET_NAME: 'REPORTS_BUCKET_NAME',
+} as const;
+
+/** A required environment variable, or a `JobConfigurationError` naming it. */
+export function requireEnv(name: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const value = env[name];
+  if (!value) {
+    throw new JobConfigurationError(`environment variable ${name}: expected a resource name, got nothing (the ReportJobs construct sets it)`);
+  }
+  return value;
+}
+
+/** The orders table and index named by the environment. */
+export function ordersSourceFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): OrdersSource {
+  return {
+    tableName: requireEnv(BusinessEnv.ORDERS_TABLE_NAME, env),
+    indexName: env[BusinessEnv.ORDERS_INDEX_NAME] || ORDERS_BY_DAY_INDEX,
+  };
 }
