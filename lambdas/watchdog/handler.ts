@@ -1,0 +1,79 @@
+/**
+ * The watchdog Lambda: runs every 5 minutes (Scheduler input `{ "watchdog": true }`) and records,
+ * for every job, the slots that should have started but did not (see `checkMissedRuns`).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { METRICS_NAMESPACE } from '../../lib/contract';
+import { checkMissedRuns } from './check-missed-runs';
+import { readWatchdogConfig } from './config';
+import { WatchdogRunError } from './errors';
+
+// Created once per container, reused by warm invocations.
+const scheduler = new SchedulerClient({});
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const logger = new Logger();
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
+
+/** What one watchdog run did, as returned and logged. */
+export interface WatchdogSummary {
+  readonly checkedAt: string;
+  readonly group: string;
+  /** Jobs checked. */
+  readonly jobs: number;
+  /** Missed slots recorded by this run, in all. */
+  readonly missedRecorded: number;
+  /** Jobs with missed slots recorded by this run, and the slots. */
+  readonly missed: readonly { readonly job: string; readonly slots: readonly string[] }[];
+  readonly deferred: readonly string[];
+  readonly failures: readonly { readonly scheduleName: string; readonly job?: string; readonly error: string }[];
+}
+
+/** The part of the Lambda context the watchdog uses. */
+export interface WatchdogContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * @throws WatchdogConfigError when the environment is incomplete (before any AWS call)
+ * @throws WatchdogRunError after checking every other job, when some job could not be checked
+ */
+export const handler = async (event: unknown, context?: WatchdogContext): Promise<WatchdogSummary> => {
+  const config = readWatchdogConfig(process.env);
+  logger.debug('watchdog event', { event });
+  const result = await checkMissedRuns({
+    scheduler,
+    ddb,
+    tableName: config.tableName,
+    group: config.group,
+    graceSeconds: config.graceSeconds,
+    missedTtlDays: config.missedTtlDays,
+    metrics,
+    logger,
+    ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+  });
+  const summary: WatchdogSummary = {
+    checkedAt: result.checkedAt,
+    group: result.group,
+    jobs: result.jobs.length,
+    missedRecorded: result.jobs.reduce((sum, job) => sum + job.recorded, 0),
+    missed: result.jobs.filter((job) => job.missed.length > 0).map((job) => ({ job: job.job, slots: job.missed })),
+    deferred: result.deferred,
+    failures: result.failures.map((f) => ({ scheduleName: f.scheduleName, ...(f.job ? { job: f.job } : {}), error: `${f.error.name}: ${f.error.message}` })),
+  };
+  logger.info('watchdog run finished', { ...summary });
+  if (result.failures.length > 0) {
+    const names = result.failures.map((f) => f.job ?? f.scheduleName);
+    throw new WatchdogRunError(
+      `watchdog: ${result.failures.length} schedule(s) of group '${result.group}' could not be checked: ${summary.failures
+        .map((f) => `${f.job ?? f.scheduleName} (${f.error})`)
+        .join('; ')}`,
+      names,
+      { cause: new AggregateError(result.failures.map((f) => f.error)) },
+    );
+  }
+  return summary;
+};
