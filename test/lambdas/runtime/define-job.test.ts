@@ -99,7 +99,7 @@ function logMessages(): string[] {
 
 function inputsOf<T extends typeof PutCommand | typeof UpdateCommand | typeof GetCommand | typeof DeleteCommand>(command: T, sk: string) {
   return ddb
-    .commandCalls(command)
+    .commandCalls(command as unknown as typeof GetCommand)
     .map((call) => call.args[0].input as Record<string, unknown> & { Key?: Record<string, string>; Item?: Record<string, unknown> })
     .filter((input) => (input.Key?.sk ?? input.Item?.sk) === sk);
 }
