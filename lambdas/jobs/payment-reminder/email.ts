@@ -1,0 +1,63 @@
+/**
+ * Sending one email through SES v2 (`SendEmail`, simple content). A thin adapter: the message
+ * itself is built by pure functions of each job.
+ */
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+
+/** A message to one recipient. */
+export interface EmailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+}
+
+/** Where emails come from. */
+export interface EmailSender {
+  readonly ses: SESv2Client;
+  /** A verified identity (address or an address of a verified domain). */
+  readonly from: string;
+  /** The configuration set (event publishing, suppression). @default none */
+  readonly configurationSet?: string;
+}
+
+/** Sends `message`; resolves with SES's message id. */
+export async function sendEmail(sender: EmailSender, message: EmailMessage): Promise<string | undefined> {
+  const out = await sender.ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: sender.from,
+      Destination: { ToAddresses: [message.to] },
+      ...(sender.configurationSet ? { ConfigurationSetName: sender.configurationSet } : {}),
+      Content: {
+        Simple: {
+          Subject: { Data: message.subject, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: message.text, Charset: 'UTF-8' },
+            ...(message.html ? { Html: { Data: message.html, Charset: 'UTF-8' } } : {}),
+          },
+        },
+      },
+    }),
+  );
+  return out.MessageId;
+}
+
+/** Escapes text for HTML bodies. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A variable the function needs is not set (the construct sets it; an imported function must). */
+export class MissingEnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingEnvironmentError';
+  }
+}
+
+/** Reads a required environment variable, with an error that names it and its owner. */
+export function requiredEnv(owner: string, name: string, env: Record<string, string | undefined> = process.env): string {
+  const value = env[name];
+  if (!value) throw new MissingEnvironmentError(`${owner}: environment variable ${name} is not set`);
+  return value;
+}
