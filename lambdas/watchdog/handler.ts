@@ -26,7 +26,7 @@ export interface WatchdogSummary {
   readonly jobs: number;
   /** Missed slots recorded by this run, in all. */
   readonly missedRecorded: number;
-  /** Jobs with missed slots recorded by this run, and the slots. */
+  /** Jobs with slots found missed by this run (recorded now, or already by an overlapping run), and the slots. */
   readonly missed: readonly { readonly job: string; readonly slots: readonly string[] }[];
   readonly deferred: readonly string[];
   readonly failures: readonly { readonly scheduleName: string; readonly job?: string; readonly error: string }[];
