@@ -50,8 +50,10 @@ export interface FaultInjectionOptions {
 }
 
 export interface RequestCounter {
-  /** HTTP attempts sent or failed by the middleware, by command name. */
+  /** HTTP attempts sent or failed by the middleware, by command name (SDK retries included). */
   readonly byCommand: Record<string, number>;
+  /** Operations (`client.send` calls), by command name: what the code asked for, before SDK retries. */
+  readonly operations: Record<string, number>;
   /** All HTTP attempts. */
   total(): number;
   /** Sets every count to zero. */
@@ -114,12 +116,22 @@ function errorResponse(kind: FaultKind, jsonProtocol: boolean) {
 }
 
 const COUNT_NAME = 'testRequestCounter';
+const OPERATION_NAME = 'testOperationCounter';
 const FAULT_NAME = 'testFaultInjection';
 const PARTIAL_NAME = 'testPartialDeleteFaults';
 
-/** Counts HTTP attempts (retries included) per command. */
+/** Counts HTTP attempts (retries included) and operations per command. */
 export function countRequests(client: StackClient): RequestCounter {
   const byCommand: Record<string, number> = {};
+  const operations: Record<string, number> = {};
+  client.middlewareStack.add(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (next: any, context: any) => async (args: any) => {
+      operations[context.commandName] = (operations[context.commandName] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: OPERATION_NAME, override: true },
+  );
   client.middlewareStack.add(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     (next: any, context: any) => async (args: any) => {
@@ -130,12 +142,14 @@ export function countRequests(client: StackClient): RequestCounter {
   );
   return {
     byCommand,
+    operations,
     total: () => sum(byCommand),
     reset: () => {
-      for (const k of Object.keys(byCommand)) delete byCommand[k];
+      for (const record of [byCommand, operations]) for (const k of Object.keys(record)) delete record[k];
     },
     remove: () => {
       client.middlewareStack.remove(COUNT_NAME);
+      client.middlewareStack.remove(OPERATION_NAME);
     },
   };
 }
@@ -145,7 +159,7 @@ export function injectFaults(client: StackClient, options: FaultInjectionOptions
   if (!(options.rate >= 0 && options.rate <= 1)) throw new RangeError(`fault rate must be within 0..1 (got ${options.rate})`);
   const random = seededRandom(options.seed);
   const kinds = options.kinds ?? ['throttle', 'server-error'];
-  const byCommand: Record<string, number> = {};
+  const counter = countRequests(client);
   const injected: Record<string, number> = {};
   let keyFailures = 0;
   const applies = (command: string) => !options.commands || options.commands.includes(command);
@@ -154,7 +168,6 @@ export function injectFaults(client: StackClient, options: FaultInjectionOptions
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     (next: any, context: any) => async (args: any) => {
       const command: string = context.commandName;
-      byCommand[command] = (byCommand[command] ?? 0) + 1;
       if (!applies(command) || random() >= options.rate) return next(args);
       injected[command] = (injected[command] ?? 0) + 1;
       const kind = kinds[Math.floor(random() * kinds.length)];
@@ -187,16 +200,17 @@ export function injectFaults(client: StackClient, options: FaultInjectionOptions
   }
 
   return {
-    byCommand,
+    ...counter,
     injected,
     injectedKeyFailures: () => keyFailures,
     injectedTotal: () => sum(injected),
-    total: () => sum(byCommand),
     reset: () => {
-      for (const record of [byCommand, injected]) for (const k of Object.keys(record)) delete record[k];
+      counter.reset();
+      for (const k of Object.keys(injected)) delete injected[k];
       keyFailures = 0;
     },
     remove: () => {
+      counter.remove();
       client.middlewareStack.remove(FAULT_NAME);
       client.middlewareStack.remove(PARTIAL_NAME);
     },
