@@ -61,6 +61,11 @@ export interface JobEvent {
   readonly manual?: boolean;
   /** Set by `continueLater`: the same slot continued by a new invocation. */
   readonly continuation?: { readonly sequence: number };
+  /**
+   * Set by one-time schedules (`OneTimeScheduler`): the schedule's key. Two one-time runs of a job
+   * due at the same instant are different runs, so the slot is `<scheduledTime ISO>#<key>`.
+   */
+  readonly key?: string;
 }
 
 /** Status of a run record. */

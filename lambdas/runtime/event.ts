@@ -9,7 +9,10 @@ import { InvalidJobEventError } from './errors';
 /** A validated event, with the slot worked out. */
 export interface NormalisedEvent {
   readonly job: string;
-  /** The slot as an ISO string with milliseconds (`2026-03-01T02:00:00.000Z`). */
+  /**
+   * The slot as an ISO string with milliseconds (`2026-03-01T02:00:00.000Z`); for a one-time
+   * schedule's event (`key` set), `<ISO>#<key>`, so runs of different keys at one instant differ.
+   */
   readonly slot: string;
   readonly scheduledTime: Date;
   readonly manual: boolean;
@@ -120,6 +123,9 @@ export function parseJobEvent(raw: unknown, options: ParseJobEventOptions): Norm
   for (const field of ['executionId', 'scheduleArn'] as const) {
     if (event[field] !== undefined && typeof event[field] !== 'string') return fail(job, field, 'a string', event[field]);
   }
+  if (event.key !== undefined && (typeof event.key !== 'string' || event.key.length === 0 || event.key.length > 256)) {
+    return fail(job, 'key', 'a non-empty string of at most 256 characters', event.key);
+  }
 
   let sequence = 0;
   if (event.continuation !== undefined) {
@@ -135,7 +141,7 @@ export function parseJobEvent(raw: unknown, options: ParseJobEventOptions): Norm
 
   return {
     job,
-    slot: scheduledTime.toISOString(),
+    slot: event.key === undefined ? scheduledTime.toISOString() : `${scheduledTime.toISOString()}#${event.key as string}`,
     scheduledTime,
     manual,
     sequence,

@@ -9,7 +9,7 @@ import { oneTimeScheduleName } from './once-name';
 import { validateTimeZone } from '../../lib/schedule';
 import { formatWallClock, instantOfWallClock, wallClockAt } from './once-time';
 
-/** The longest key a one-time schedule accepts. */
+/** The longest key a one-time schedule accepts (the runtime checks the same bound). */
 export const MAX_KEY_LENGTH = 256;
 
 /**
@@ -189,6 +189,8 @@ export function buildSchedule(config: OneTimeConfig, request: OneTimeScheduleReq
     attempt: '<aws.scheduler.attempt-number>',
     scheduleArn: '<aws.scheduler.schedule-arn>',
     payload: request.payload ?? {},
+    // The runtime's slot is `<scheduledTime>#<key>`: one run per key, even at a shared instant.
+    key,
   };
   let input: string;
   try {

@@ -38,6 +38,7 @@ describe('buildSchedule', () => {
       attempt: '<aws.scheduler.attempt-number>',
       scheduleArn: '<aws.scheduler.schedule-arn>',
       payload: { subscriptionId: 'sub-123' },
+      key: 'sub-123',
     });
     expect(keyFromDescription('payment-reminder', built.description)).toBe('sub-123');
   });
@@ -121,6 +122,7 @@ describe('buildSchedule', () => {
         attempt: '<aws.scheduler.attempt-number>',
         scheduleArn: '<aws.scheduler.schedule-arn>',
         payload: { text: '' },
+        key: 'k',
       }).length;
       const fits = 'x'.repeat(262_144 - envelope);
       expect(() => buildSchedule(config, { key: 'k', at, payload: { text: fits } }, now)).not.toThrow();

@@ -86,6 +86,7 @@ describe('OneTimeScheduler.schedule', () => {
       attempt: '<aws.scheduler.attempt-number>',
       scheduleArn: '<aws.scheduler.schedule-arn>',
       payload: { subscriptionId: 'sub-123', expiresOn: '2027-03-01' },
+      key: 'sub-123',
     });
     expect(input.ClientToken).toMatch(/^[a-zA-Z0-9-_]{1,64}$/);
   });
