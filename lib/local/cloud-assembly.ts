@@ -1,0 +1,199 @@
+/**
+ * Synthesizes the CDK app the way `cdk synth` / `cdk deploy` do (the `app` command from
+ * `cdk.json`, run with `CDK_OUTDIR` and the project context in `CDK_CONTEXT_JSON`), then reads the
+ * cloud assembly: stack templates and the asset manifests that say where each bundled Lambda
+ * asset is.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CfnTemplate } from './template-resolver';
+
+export class SynthesisError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SynthesisError';
+  }
+}
+
+/** A stack of the cloud assembly. */
+export interface StackArtifact {
+  /** The artifact id (the construct id of the stack, e.g. `ScheduledJobs`). */
+  readonly id: string;
+  /** The CloudFormation stack name. */
+  readonly stackName: string;
+  readonly templateFile: string;
+  readonly template: CfnTemplate;
+  /** S3 object key of a file asset (`<hash>.zip`) -> absolute path of its staged directory or file. */
+  readonly assets: ReadonlyMap<string, string>;
+}
+
+export interface CloudAssembly {
+  readonly dir: string;
+  readonly stacks: readonly StackArtifact[];
+}
+
+export interface SynthOptions {
+  /** The project directory (where `cdk.json` is). @default process.cwd() */
+  readonly projectDir?: string;
+  /** The command that runs the CDK app. @default the `app` entry of `cdk.json` */
+  readonly app?: string;
+  /** Where to write the cloud assembly; emptied first. */
+  readonly outDir: string;
+  /** Extra context, on top of `cdk.json` and `cdk.context.json`. @default none */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** Account and region given to the app as `CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`. */
+  readonly account: string;
+  readonly region: string;
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new SynthesisError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The context the CDK CLI gives an app: its defaults, `cdk.json`, then `cdk.context.json`. */
+export function projectContext(projectDir: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const cdkJson = readJson(join(projectDir, 'cdk.json')) ?? {};
+  const saved = readJson(join(projectDir, 'cdk.context.json')) ?? {};
+  return {
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:version-reporting': true,
+    'aws:cdk:bundling-stacks': ['**'],
+    '@aws-cdk/core:failSynthOnValidationErrors': false,
+    ...((cdkJson.context as Record<string, unknown> | undefined) ?? {}),
+    ...saved,
+    ...extra,
+  };
+}
+
+/** The `app` command of `cdk.json`. */
+export function appCommand(projectDir: string): string {
+  const cdkJson = readJson(join(projectDir, 'cdk.json'));
+  const app = cdkJson?.app;
+  if (typeof app !== 'string' || app.trim() === '') {
+    throw new SynthesisError(`${join(projectDir, 'cdk.json')}: expected an 'app' command (e.g. "npx tsx bin/app.ts"), got ${JSON.stringify(app)}`);
+  }
+  return app;
+}
+
+/**
+ * Runs the app into `outDir` and reads the resulting cloud assembly.
+ *
+ * @throws SynthesisError with the app's error output when it fails.
+ */
+export async function synthesize(options: SynthOptions): Promise<CloudAssembly> {
+  const projectDir = resolve(options.projectDir ?? process.cwd());
+  const command = options.app ?? appCommand(projectDir);
+  const outDir = resolve(projectDir, options.outDir);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_OUTDIR: outDir,
+    CDK_CONTEXT_JSON: JSON.stringify(projectContext(projectDir, options.context)),
+    CDK_DEFAULT_ACCOUNT: options.account,
+    CDK_DEFAULT_REGION: options.region,
+  };
+  // The app must not inherit an endpoint meant for local SDK calls (it makes no AWS calls anyway).
+  delete env.AWS_ENDPOINT_URL;
+  const output = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; text: string }>((done, fail) => {
+    const child = spawn(command, { cwd: projectDir, env, shell: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const keep = (chunk: Buffer) => {
+      text = (text + chunk.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (error) => fail(new SynthesisError(`could not run the CDK app '${command}': ${error.message}`, { cause: error })));
+    child.on('close', (code, signal) => done({ code, signal, text }));
+  });
+  if (output.code !== 0) {
+    const how = output.signal ? `was killed by ${output.signal}` : `exited with code ${output.code}`;
+    throw new SynthesisError(`the CDK app '${command}' ${how}:\n${output.text.trim()}`);
+  }
+  if (!existsSync(join(outDir, 'manifest.json'))) {
+    throw new SynthesisError(
+      `the CDK app '${command}' wrote no cloud assembly to ${outDir} (does it create an App and let it synthesize?)\n${output.text.trim()}`,
+    );
+  }
+  return readCloudAssembly(outDir);
+}
+
+interface ManifestArtifact {
+  readonly type: string;
+  readonly displayName?: string;
+  readonly dependencies?: readonly string[];
+  readonly properties?: { readonly templateFile?: string; readonly stackName?: string; readonly file?: string };
+}
+
+interface AssetManifest {
+  readonly files?: Record<
+    string,
+    {
+      readonly source: { readonly path?: string; readonly packaging?: string };
+      readonly destinations: Record<string, { readonly objectKey: string }>;
+    }
+  >;
+}
+
+/** Reads the stacks of a cloud assembly directory (top level; nested stage assemblies are not read). */
+export function readCloudAssembly(dir: string): CloudAssembly {
+  const manifest = readJson(join(dir, 'manifest.json')) as { artifacts?: Record<string, ManifestArtifact> } | undefined;
+  if (!manifest) throw new SynthesisError(`${dir} holds no cloud assembly (manifest.json is missing)`);
+  const artifacts = manifest.artifacts ?? {};
+  const stacks: StackArtifact[] = [];
+  for (const [id, artifact] of Object.entries(artifacts)) {
+    if (artifact.type !== 'aws:cloudformation:stack') continue;
+    const templateFile = join(dir, artifact.properties?.templateFile ?? `${id}.template.json`);
+    const template = readJson(templateFile) as CfnTemplate | undefined;
+    if (!template) throw new SynthesisError(`stack '${id}': template ${templateFile} is missing`);
+    const assets = new Map<string, string>();
+    for (const dependency of artifact.dependencies ?? []) {
+      const assetArtifact = artifacts[dependency];
+      if (assetArtifact?.type !== 'cdk:asset-manifest' || !assetArtifact.properties?.file) continue;
+      const assetManifest = readJson(join(dir, assetArtifact.properties.file)) as AssetManifest | undefined;
+      for (const file of Object.values(assetManifest?.files ?? {})) {
+        if (!file.source.path) continue;
+        const source = isAbsolute(file.source.path) ? file.source.path : join(dir, file.source.path);
+        for (const destination of Object.values(file.destinations)) assets.set(destination.objectKey, source);
+      }
+    }
+    stacks.push({ id, stackName: artifact.properties?.stackName ?? id, templateFile, template, assets });
+  }
+  return { dir, stacks };
+}
+
+/**
+ * Where a function's code is: the staged asset its `Code.S3Key` names, the `aws:asset:path`
+ * metadata, or (for inline `Code.ZipFile`) a file written under `inlineDir`.
+ */
+export function functionCodeDir(
+  stack: StackArtifact,
+  assemblyDir: string,
+  logicalId: string,
+  code: Readonly<Record<string, unknown>> | undefined,
+  metadata: Readonly<Record<string, unknown>> | undefined,
+  inlineDir: string,
+): string {
+  const key = typeof code?.S3Key === 'string' ? code.S3Key : undefined;
+  const fromManifest = key ? stack.assets.get(key) : undefined;
+  if (fromManifest) return fromManifest;
+  const assetPath = metadata?.['aws:asset:path'];
+  if (typeof assetPath === 'string') return isAbsolute(assetPath) ? assetPath : join(assemblyDir, assetPath);
+  if (typeof code?.ZipFile === 'string') {
+    const dir = join(inlineDir, logicalId);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.js'), code.ZipFile);
+    return dir;
+  }
+  throw new SynthesisError(
+    `stack '${stack.stackName}': function ${logicalId} has code local mode cannot find ` +
+      `(S3Key ${JSON.stringify(key)} is not a file asset of this assembly)`,
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * What `jobs dev` prints: the live line of each run, the summary table after a simulation, the
+ * JSON summary, and the parsing of `--until` / `--from`. Pure (no I/O).
+ */
+import Table from 'cli-table3';
+import type { LocalRun } from './local-scheduler';
+
+export class DevOptionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DevOptionError';
+  }
+}
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * The end of a simulation: a duration after `start` (`90m`, `12h`, `7d`, `2w`) or an ISO instant
+ * after `start`.
+ *
+ * @throws DevOptionError naming `--until`, what was expected and what came.
+ */
+export function parseUntil(text: string, start: number): number {
+  const trimmed = text.trim();
+  const duration = /^(\d+)\s*([mhdw])$/i.exec(trimmed);
+  if (duration) {
+    const value = Number(duration[1]) * UNIT_MS[duration[2].toLowerCase()];
+    if (value <= 0) throw new DevOptionError(`--until: expected a positive duration, got '${text}'`);
+    return start + value;
+  }
+  const instant = parseInstant(trimmed);
+  if (instant === undefined) {
+    throw new DevOptionError(`--until: expected a duration (90m, 12h, 7d, 2w) or an ISO instant (2026-12-01T00:00:00Z), got '${text}'`);
+  }
+  if (instant <= start) {
+    throw new DevOptionError(`--until: expected an instant after the start (${new Date(start).toISOString()}), got '${text}'`);
+  }
+  return instant;
+}
+
+/**
+ * The start of a simulation: an ISO instant.
+ *
+ * @throws DevOptionError naming `--from`.
+ */
+export function parseFrom(text: string): number {
+  const instant = parseInstant(text.trim());
+  if (instant === undefined) throw new DevOptionError(`--from: expected an ISO instant (2026-03-07T00:00:00Z), got '${text}'`);
+  return instant;
+}
+
+function parseInstant(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return undefined;
+  // A date-time without an offset is read as UTC (as Scheduler reads `at()` without a zone).
+  const withZone = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
+  const ms = Date.parse(withZone.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The live log line of a run: time, job, status, duration (and attempts and error when failing). */
+export function runLine(run: LocalRun): string {
+  const slot = run.scheduledTime || run.startedAt.replace(/\.\d{3}Z$/, 'Z');
+  const parts = [slot.padEnd(20), run.job.padEnd(24), String(run.status).padEnd(9), `${run.durationMs} ms`.padStart(8)];
+  if (run.trigger === 'invoke') parts.push('(async invoke)');
+  if (run.attempts > 1) parts.push(`after ${run.attempts} attempts`);
+  if (run.reason) parts.push(`(${run.reason})`);
+  if (run.error) parts.push(`${run.error.type}: ${run.error.message}`);
+  if (run.failureDestination) parts.push(`-> ${run.failureDestination.split(':').pop()}`);
+  return parts.join('  ');
+}
+
+/** Per-job counts of a list of runs. */
+export interface JobSummary {
+  readonly job: string;
+  readonly runs: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Attempts beyond the first, over all runs. */
+  readonly retries: number;
+  readonly maxDurationMs: number;
+  readonly totalDurationMs: number;
+  readonly first?: string;
+  readonly last?: string;
+}
+
+export function summarize(runs: readonly LocalRun[]): JobSummary[] {
+  const byJob = new Map<string, LocalRun[]>();
+  for (const run of runs) byJob.set(run.job, [...(byJob.get(run.job) ?? []), run]);
+  return [...byJob.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([job, list]) => {
+      const byStatus: Record<string, number> = {};
+      for (const run of list) byStatus[run.status] = (byStatus[run.status] ?? 0) + 1;
+      const slots = list.map((r) => r.scheduledTime).filter((s) => s !== '').sort();
+      return {
+        job,
+        runs: list.length,
+        byStatus,
+        retries: list.reduce((n, r) => n + r.attempts - 1, 0),
+        maxDurationMs: Math.max(...list.map((r) => r.durationMs)),
+        totalDurationMs: list.reduce((n, r) => n + r.durationMs, 0),
+        ...(slots.length ? { first: slots[0], last: slots[slots.length - 1] } : {}),
+      };
+    });
+}
+
+/** The summary table printed after a simulation. */
+export function summaryTable(runs: readonly LocalRun[], window: { readonly from: number; readonly until: number }, realMs: number): string {
+  const table = new Table({
+    head: ['job', 'runs', 'succeeded', 'failed', 'other', 'retries', 'avg ms', 'max ms', 'first slot', 'last slot'],
+    style: { head: [], border: [] },
+  });
+  for (const s of summarize(runs)) {
+    const succeeded = s.byStatus.SUCCEEDED ?? 0;
+    const failed = s.byStatus.FAILED ?? 0;
+    const other = Object.entries(s.byStatus)
+      .filter(([status]) => status !== 'SUCCEEDED' && status !== 'FAILED')
+      .map(([status, n]) => `${n} ${status.toLowerCase()}`)
+      .join(', ');
+    table.push([
+      s.job,
+      s.runs,
+      succeeded,
+      failed,
+      other || '-',
+      s.retries,
+      Math.round(s.totalDurationMs / s.runs),
+      s.maxDurationMs,
+      s.first ?? '-',
+      s.last ?? '-',
+    ]);
+  }
+  const failed = runs.filter((r) => r.status === 'FAILED');
+  const lines = [
+    `Simulated ${new Date(window.from).toISOString()} -> ${new Date(window.until).toISOString()} ` +
+      `in ${(realMs / 1000).toFixed(1)} s: ${runs.length} runs, ${failed.length} failed`,
+    table.toString(),
+  ];
+  if (failed.length > 0) {
+    lines.push('Failed runs:');
+    for (const run of failed) lines.push(`  ${runLine(run)}`);
+  }
+  return lines.join('\n');
+}
+
+/** The `--json` summary: `{ runs: [{ job, scheduledTime, status, durationMs, ... }] }`. */
+export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: number; readonly until: number }): string {
+  return JSON.stringify(
+    {
+      from: new Date(window.from).toISOString(),
+      until: new Date(window.until).toISOString(),
+      runs: runs.map((r) => ({
+        job: r.job,
+        scheduledTime: r.scheduledTime,
+        status: r.status,
+        durationMs: r.durationMs,
+        attempts: r.attempts,
+        trigger: r.trigger,
+        ...(r.schedule ? { schedule: r.schedule } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      })),
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,457 @@
+/**
+ * Local mode's EventBridge Scheduler: fires every enabled schedule in the emulator at exactly the
+ * instants `nextRuns` gives (the template's recurring schedules and the one-time schedules created
+ * at runtime, found by listing the schedule groups each tick), substitutes the context attributes,
+ * delivers to the target function in-process with Lambda's asynchronous semantics (retries after
+ * one and two minutes, then the on-failure destination / dead-letter queue), and deletes schedules
+ * whose `ActionAfterCompletion` is `DELETE` once they have fired for the last time.
+ *
+ * It runs on a {@link Clock}: the real one (follows wall time until stopped) or a simulated one,
+ * which jumps from one fire time to the next.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  type GetScheduleCommandOutput,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { nextRuns } from '../schedule';
+import {
+  failureRecord,
+  functionDeadLetterAttributes,
+  lambdaTargetEvent,
+  retryDecision,
+  scheduleDeadLetterAttributes,
+  successRecord,
+  type ContextAttributeValues,
+} from './async-invocation';
+import { schedulerTime, SimulatedClock, type Clock } from './clock';
+import { arnService, deliver } from './destinations';
+import type { InvocationError, InvocationResult, LocalLambda } from './local-lambda';
+import { findLocalFunction, type LocalFunction, type LocalStackFile } from './local-stack';
+
+/** Status of a run in the summary: the runtime's outcome, or FAILED when the invocation failed. */
+export type LocalRunStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'DUPLICATE' | 'CONTINUED' | string;
+
+/** One event handled by a function: a schedule's delivery or an asynchronous invoke, with its retries. */
+export interface LocalRun {
+  readonly job: string;
+  /** The slot, `2026-11-29T02:00:00Z`; for an asynchronous invoke, the event's `scheduledTime` if it has one. */
+  readonly scheduledTime: string;
+  readonly status: LocalRunStatus;
+  /** Duration of the last attempt. */
+  readonly durationMs: number;
+  readonly attempts: number;
+  /** `schedule` (a delivery of a schedule) or `invoke` (an asynchronous invoke, e.g. a continuation). */
+  readonly trigger: 'schedule' | 'invoke';
+  /** `<group>/<name>` of the schedule, for scheduled runs. */
+  readonly schedule?: string;
+  readonly functionName: string;
+  /** When the last attempt started (clock time, ISO). */
+  readonly startedAt: string;
+  readonly error?: { readonly type: string; readonly message: string };
+  /** Where the failure record went (an ARN), when the run failed for good. */
+  readonly failureDestination?: string;
+  /** Why the runtime skipped or did not run the slot (`paused`, `overlap`, ...). */
+  readonly reason?: string;
+}
+
+export interface LocalSchedulerOptions {
+  readonly stack: LocalStackFile;
+  readonly lambda: LocalLambda;
+  readonly clock: Clock;
+  readonly clients: { readonly scheduler: SchedulerClient; readonly sqs: SQSClient; readonly sns: SNSClient };
+  /** Stop after this instant (epoch ms). @default run until `stop()` */
+  readonly until?: number;
+  /** Called after every finished run (retries included). */
+  readonly onRun?: (run: LocalRun) => void;
+  /** Called whenever the clock moves. */
+  readonly onTick?: (now: number) => void;
+  /** Warnings (undeliverable records, unknown targets). @default ignored */
+  readonly warn?: (message: string) => void;
+  /**
+   * When the schedules already in the emulator were created (rate() schedules count from it).
+   * @default the clock's time when `run()` starts
+   */
+  readonly startedAt?: number;
+  /** Real mode: how often the groups are listed when nothing is due. @default 5000 */
+  readonly pollIntervalMs?: number;
+}
+
+interface ScheduleEntry {
+  readonly key: string;
+  lastModified: number;
+  detail: GetScheduleCommandOutput;
+  /** When local mode first saw the schedule (clock time): rate() schedules count from here. */
+  readonly seenAt: number;
+  /** Fired instants are strictly after this. */
+  cursor: number;
+  next: number | undefined;
+}
+
+interface Attempt {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: LocalFunction;
+  readonly event: unknown;
+  readonly receivedAt: number;
+  readonly attempt: number;
+  readonly trigger: 'schedule' | 'invoke';
+  readonly scheduledTime: string;
+  readonly schedule?: string;
+}
+
+/** Reads a field of the handler's result without trusting its shape. */
+function outcomeField(result: unknown, field: string): string | undefined {
+  if (result && typeof result === 'object' && typeof (result as Record<string, unknown>)[field] === 'string') {
+    return (result as Record<string, string>)[field];
+  }
+  return undefined;
+}
+
+function jobOf(event: unknown, fn: LocalFunction, fallback: string): string {
+  const job = event && typeof event === 'object' ? (event as Record<string, unknown>).job : undefined;
+  return typeof job === 'string' ? job : (fn.jobName ?? fallback);
+}
+
+function scheduledTimeOf(event: unknown): string {
+  const value = event && typeof event === 'object' ? (event as Record<string, unknown>).scheduledTime : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+export class LocalScheduler {
+  private readonly schedules = new Map<string, ScheduleEntry>();
+  private readonly queue: Attempt[] = [];
+  /** Deletions of schedules that fired for the last time, done once their delivery is handled. */
+  private readonly pendingCleanUps: Array<() => Promise<void>> = [];
+  private readonly runs: LocalRun[] = [];
+  private seq = 0;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly warn: (message: string) => void;
+
+  constructor(private readonly options: LocalSchedulerOptions) {
+    this.warn = options.warn ?? (() => undefined);
+  }
+
+  /** Every run so far. */
+  get history(): readonly LocalRun[] {
+    return this.runs;
+  }
+
+  /** Stops the loop after the current invocation. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /**
+   * An asynchronous invoke (Lambda `InvocationType: Event`) of a function of the stack, handled at
+   * the current clock time after the invocation in progress: what `continueLater` uses locally.
+   */
+  invokeAsync(functionArnOrName: string, event: unknown): void {
+    const fn = findLocalFunction(this.options.stack, functionArnOrName);
+    if (!fn) throw new Error(`local invoke: no function '${functionArnOrName}' in local stack '${this.options.stack.stackName}'`);
+    const now = this.options.clock.now();
+    this.push({ at: now, fn, event, receivedAt: now, attempt: 1, trigger: 'invoke', scheduledTime: scheduledTimeOf(event) });
+    this.wake?.();
+  }
+
+  /** Runs until `until` (or until stopped) and returns every run. */
+  async run(): Promise<readonly LocalRun[]> {
+    const { clock } = this.options;
+    const simulated = clock instanceof SimulatedClock ? clock : undefined;
+    await this.refresh(this.options.startedAt ?? clock.now());
+    while (!this.stopped) {
+      const due = this.nextDue();
+      const until = this.options.until;
+      if (due === undefined || (until !== undefined && due > until)) {
+        if (simulated) break;
+        if (until !== undefined && clock.now() >= until) break;
+        await this.sleep(this.options.pollIntervalMs ?? 5000);
+        await this.refresh(clock.now());
+        continue;
+      }
+      if (simulated) simulated.advanceTo(due);
+      else if (due > clock.now()) {
+        await this.sleep(Math.min(due - clock.now(), this.options.pollIntervalMs ?? 5000));
+        await this.refresh(clock.now());
+        continue;
+      }
+      this.options.onTick?.(clock.now());
+      this.enqueueDueDeliveries(clock.now());
+      await this.drain();
+      await this.refresh(clock.now());
+    }
+    if (simulated) {
+      // Finish what already started (retries, continuations) so every fired slot has an outcome.
+      while (!this.stopped && this.queue.length > 0) {
+        simulated.advanceTo(this.queue[0].at);
+        this.options.onTick?.(clock.now());
+        await this.drain();
+      }
+      if (this.options.until !== undefined) simulated.advanceTo(this.options.until);
+    }
+    return this.runs;
+  }
+
+  private push(attempt: Omit<Attempt, 'seq'>): void {
+    this.queue.push({ ...attempt, seq: this.seq++ });
+    this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  }
+
+  private nextDue(): number | undefined {
+    let due = this.queue[0]?.at;
+    for (const entry of this.schedules.values()) {
+      if (entry.next !== undefined && (due === undefined || entry.next < due)) due = entry.next;
+    }
+    return due;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Lists every schedule in the emulator and (re)reads the new and changed ones. */
+  private async refresh(now: number): Promise<void> {
+    const { scheduler } = this.options.clients;
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await scheduler.send(new ListSchedulesCommand({ NextToken: token, MaxResults: 100 }));
+      for (const summary of page.Schedules ?? []) {
+        const key = `${summary.GroupName ?? 'default'}/${summary.Name}`;
+        seen.add(key);
+        const modified = summary.LastModificationDate?.getTime() ?? 0;
+        const known = this.schedules.get(key);
+        if (known && known.lastModified === modified) continue;
+        let detail: GetScheduleCommandOutput;
+        try {
+          detail = await scheduler.send(new GetScheduleCommand({ Name: summary.Name, GroupName: summary.GroupName }));
+        } catch (error) {
+          if ((error as Error).name === 'ResourceNotFoundException') continue;
+          throw error;
+        }
+        const entry: ScheduleEntry = known ?? { key, lastModified: modified, detail, seenAt: now, cursor: now, next: undefined };
+        entry.lastModified = modified;
+        entry.detail = detail;
+        if (!known) this.schedules.set(key, entry);
+        this.plan(entry);
+      }
+      token = page.NextToken;
+    } while (token);
+    for (const key of [...this.schedules.keys()]) if (!seen.has(key)) this.schedules.delete(key);
+  }
+
+  /** Works out the next fire time of a schedule after its cursor. */
+  private plan(entry: ScheduleEntry): void {
+    const d = entry.detail;
+    if (d.State !== 'ENABLED' || !d.ScheduleExpression) {
+      entry.next = undefined;
+      return;
+    }
+    try {
+      const [next] = nextRuns(d.ScheduleExpression, {
+        timeZone: d.ScheduleExpressionTimezone ?? 'UTC',
+        after: new Date(entry.cursor),
+        count: 1,
+        start: d.StartDate ?? new Date(entry.seenAt),
+      });
+      const end = d.EndDate?.getTime();
+      entry.next = next && (end === undefined || next.getTime() <= end) ? next.getTime() : undefined;
+    } catch (error) {
+      entry.next = undefined;
+      this.warn(`schedule ${entry.key}: ${(error as Error).message} (it will not fire)`);
+    }
+  }
+
+  private enqueueDueDeliveries(now: number): void {
+    const due = [...this.schedules.values()]
+      .filter((e) => e.next !== undefined && e.next <= now)
+      .sort((a, b) => (a.next as number) - (b.next as number) || a.key.localeCompare(b.key));
+    for (const entry of due) {
+      const slot = entry.next as number;
+      entry.cursor = slot;
+      this.plan(entry);
+      this.deliver(entry, slot);
+    }
+  }
+
+  /** Scheduler's delivery of one slot: substitute the context attributes and hand the event to the target. */
+  private deliver(entry: ScheduleEntry, slot: number): void {
+    const d = entry.detail;
+    const values: ContextAttributeValues = {
+      scheduleArn: d.Arn ?? '',
+      scheduledTime: schedulerTime(slot),
+      executionId: randomUUID(),
+      attemptNumber: 1,
+    };
+    const targetArn = d.Target?.Arn ?? '';
+    const fn = arnService(targetArn) === 'lambda' ? findLocalFunction(this.options.stack, targetArn) : undefined;
+    const completed = entry.next === undefined;
+    const cleanUp = async () => {
+      if (completed && d.ActionAfterCompletion === 'DELETE') {
+        await this.options.clients.scheduler.send(new DeleteScheduleCommand({ Name: d.Name, GroupName: d.GroupName }));
+        this.schedules.delete(entry.key);
+      }
+    };
+    if (!fn) {
+      void this.undeliverable(entry, values, `the target ${targetArn} is not a function of local stack '${this.options.stack.stackName}'`)
+        .then(cleanUp)
+        .catch((error: unknown) => this.warn(`schedule ${entry.key}: ${(error as Error).message}`));
+      return;
+    }
+    let event: unknown;
+    try {
+      event = lambdaTargetEvent(d.Name ?? entry.key, d.Target?.Input, values);
+    } catch (error) {
+      void this.undeliverable(entry, values, (error as Error).message)
+        .then(cleanUp)
+        .catch((e: unknown) => this.warn(`schedule ${entry.key}: ${(e as Error).message}`));
+      return;
+    }
+    this.push({
+      at: slot,
+      fn,
+      event,
+      receivedAt: this.options.clock.now(),
+      attempt: 1,
+      trigger: 'schedule',
+      scheduledTime: values.scheduledTime,
+      schedule: entry.key,
+    });
+    if (completed) this.pendingCleanUps.push(cleanUp);
+  }
+
+  /** A delivery Scheduler cannot make: its dead-letter queue gets the input. */
+  private async undeliverable(entry: ScheduleEntry, values: ContextAttributeValues, message: string): Promise<void> {
+    const d = entry.detail;
+    this.warn(`schedule ${entry.key}: ${message}`);
+    const deadLetter = d.Target?.DeadLetterConfig?.Arn;
+    if (!deadLetter) return;
+    await deliver(
+      deadLetter,
+      d.Target?.Input ?? '{}',
+      this.options.clients,
+      this.options.stack,
+      scheduleDeadLetterAttributes({
+        errorCode: 'ResourceNotFoundException',
+        errorMessage: message,
+        executionId: values.executionId,
+        condition: 'MaximumRetryAttemptsExceeded',
+        retryAttempts: 0,
+        scheduledTime: values.scheduledTime,
+        scheduleArn: values.scheduleArn,
+        targetArn: d.Target?.Arn ?? '',
+      }),
+    );
+  }
+
+  /** Runs every attempt that is due now, in order (attempts may add more, e.g. continuations). */
+  private async drain(): Promise<void> {
+    const { clock } = this.options;
+    while (!this.stopped && this.queue.length > 0 && this.queue[0].at <= clock.now()) {
+      const attempt = this.queue.shift() as Attempt;
+      const startedAt = clock.now();
+      const result = await this.options.lambda.invoke(attempt.fn, attempt.event);
+      await this.settle(attempt, result, startedAt);
+    }
+    while (this.pendingCleanUps.length > 0) {
+      const cleanUp = this.pendingCleanUps.shift() as () => Promise<void>;
+      await cleanUp().catch((error: unknown) => this.warn(`deleting a completed schedule failed: ${(error as Error).message}`));
+    }
+  }
+
+  private async settle(attempt: Attempt, result: InvocationResult, startedAt: number): Promise<void> {
+    const { clock } = this.options;
+    const fn = attempt.fn;
+    const base = {
+      job: jobOf(attempt.event, fn, fn.functionName),
+      scheduledTime: attempt.scheduledTime,
+      durationMs: result.durationMs,
+      attempts: attempt.attempt,
+      trigger: attempt.trigger,
+      ...(attempt.schedule ? { schedule: attempt.schedule } : {}),
+      functionName: fn.functionName,
+      startedAt: new Date(startedAt).toISOString(),
+    };
+    if (result.ok) {
+      const reason = outcomeField(result.result, 'reason');
+      this.record({ ...base, status: outcomeField(result.result, 'status') ?? 'SUCCEEDED', ...(reason ? { reason } : {}) });
+      const onSuccess = fn.asyncConfig.onSuccess?.arn;
+      if (onSuccess) {
+        const record = successRecord({
+          requestId: result.requestId,
+          functionArn: fn.arn,
+          attempts: attempt.attempt,
+          event: attempt.event,
+          result: result.result,
+          timestamp: new Date(clock.now()).toISOString(),
+        });
+        await this.sendRecord(onSuccess, record, fn);
+      }
+      return;
+    }
+    const error = result.error as InvocationError;
+    const decision = retryDecision(fn.asyncConfig, attempt.attempt, attempt.receivedAt, clock.now());
+    if (decision.retry) {
+      this.push({ ...attempt, at: decision.at, attempt: attempt.attempt + 1 });
+      return;
+    }
+    const onFailure = fn.asyncConfig.onFailure?.arn;
+    if (onFailure) {
+      const record = failureRecord({
+        requestId: result.requestId,
+        functionArn: fn.arn,
+        condition: decision.condition,
+        attempts: attempt.attempt,
+        event: attempt.event,
+        error,
+        timestamp: new Date(clock.now()).toISOString(),
+      });
+      await this.sendRecord(onFailure, record, fn);
+    }
+    if (fn.deadLetterArn) {
+      await deliver(fn.deadLetterArn, attempt.event, this.options.clients, this.options.stack, functionDeadLetterAttributes(result.requestId, error)).catch(
+        (e: unknown) => this.warn(`function ${fn.functionName}: dead-letter delivery failed: ${(e as Error).message}`),
+      );
+    }
+    this.record({
+      ...base,
+      status: 'FAILED',
+      error: { type: error.errorType, message: error.errorMessage },
+      ...(onFailure ?? fn.deadLetterArn ? { failureDestination: onFailure ?? fn.deadLetterArn } : {}),
+    });
+  }
+
+  private async sendRecord(arn: string, record: unknown, fn: LocalFunction): Promise<void> {
+    try {
+      if (arnService(arn) === 'lambda') {
+        this.invokeAsync(arn, record);
+        return;
+      }
+      await deliver(arn, record, this.options.clients, this.options.stack);
+    } catch (error) {
+      this.warn(`function ${fn.functionName}: destination ${arn}: ${(error as Error).message}`);
+    }
+  }
+
+  private record(run: LocalRun): void {
+    this.runs.push(run);
+    this.options.onRun?.(run);
+  }
+}

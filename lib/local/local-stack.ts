@@ -1,0 +1,172 @@
+/**
+ * The record of a stack provisioned in the local emulator: `.local/<stack>.json`. Written by
+ * `jobs dev` after provisioning; read by the `jobs` CLI (and by anything else that operates the
+ * local stack) to find the emulator, the physical names and the functions to invoke in-process.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Bumped when the shape changes incompatibly. */
+export const LOCAL_STACK_FORMAT = 1;
+
+/** One resource of the template, resolved to local names. */
+export interface LocalResource {
+  readonly type: string;
+  /** What `Ref` gives: a name for tables, buckets, functions, schedules; a URL for queues; an ARN for topics. */
+  readonly ref: string;
+  /** The resource's name, where it has one. */
+  readonly name?: string;
+  readonly arn?: string;
+  /** Queue URL. */
+  readonly url?: string;
+  /** The `Fn::GetAtt` attributes known locally. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** True when the resource exists in the emulator (false: only named, e.g. IAM roles, alarms). */
+  readonly provisioned: boolean;
+}
+
+/** Where a failed (or succeeded) asynchronous invocation's record goes. */
+export interface LocalDestination {
+  /** ARN of an SQS queue, SNS topic, Lambda function or event bus. */
+  readonly arn: string;
+}
+
+/** A Lambda function of the stack, as local mode runs it (in-process, from its bundled asset). */
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** Absolute path of the function's code: the asset directory of the cloud assembly. */
+  readonly codeDir: string;
+  /** `file.export`, e.g. `index.handler`. */
+  readonly handler: string;
+  readonly runtime?: string;
+  /** @default 3 (the Lambda default) */
+  readonly timeoutSeconds: number;
+  /** @default 128 */
+  readonly memorySize: number;
+  /** The function's environment with every reference resolved to local names. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The job this function runs (its `JOB_NAME` variable), when it is a job. */
+  readonly jobName?: string;
+  /** Lambda's asynchronous invocation settings (`AWS::Lambda::EventInvokeConfig`). */
+  readonly asyncConfig: {
+    /** 0-2. @default 2 */
+    readonly maximumRetryAttempts: number;
+    /** 60-21600. @default 21600 */
+    readonly maximumEventAgeSeconds: number;
+    readonly onSuccess?: LocalDestination;
+    readonly onFailure?: LocalDestination;
+  };
+  /** The function's own dead-letter queue or topic (`DeadLetterConfig.TargetArn`). */
+  readonly deadLetterArn?: string;
+}
+
+/** An EventBridge Scheduler schedule from the template (as created in the emulator). */
+export interface LocalSchedule {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly groupName: string;
+  readonly arn: string;
+  readonly expression: string;
+  /** @default 'UTC' */
+  readonly timeZone: string;
+  readonly state: 'ENABLED' | 'DISABLED';
+  readonly flexibleTimeWindow: { readonly mode: 'OFF' | 'FLEXIBLE'; readonly maximumWindowInMinutes?: number };
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly description?: string;
+  readonly actionAfterCompletion?: 'NONE' | 'DELETE';
+  readonly target: {
+    readonly arn: string;
+    /** The logical id of the target function when it is a function of this stack. */
+    readonly functionLogicalId?: string;
+    readonly roleArn: string;
+    /** The target input with the context attributes (`<aws.scheduler.scheduled-time>`...) left in. */
+    readonly input?: string;
+    readonly retryPolicy?: { readonly maximumRetryAttempts?: number; readonly maximumEventAgeInSeconds?: number };
+    readonly deadLetterArn?: string;
+  };
+}
+
+/** The contents of `.local/<stack>.json`. */
+export interface LocalStackFile {
+  readonly format: typeof LOCAL_STACK_FORMAT;
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The emulator endpoint everything lives in. */
+  readonly endpoint: string;
+  /** Process id of the `jobs dev` that provisioned (and may still run) the stack. */
+  readonly pid: number;
+  /** Absolute path of the cloud assembly the stack came from. */
+  readonly assemblyDir: string;
+  readonly templateFile: string;
+  readonly provisionedAt: string;
+  /** The stack outputs, resolved (`JobsTableName`, `FailureInboxUrl`, ...). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Every resource by logical id. */
+  readonly resources: Readonly<Record<string, LocalResource>>;
+  /** Lambda functions by logical id. */
+  readonly functions: Readonly<Record<string, LocalFunction>>;
+  /** Scheduler schedules of the template by logical id. */
+  readonly schedules: Readonly<Record<string, LocalSchedule>>;
+  /** Job name -> its function's logical id and (when it has one) its schedule's logical id. */
+  readonly jobs: Readonly<Record<string, { readonly functionLogicalId: string; readonly scheduleLogicalId?: string }>>;
+}
+
+export class LocalStackNotFoundError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalStackNotFoundError';
+  }
+}
+
+/** The directory local mode keeps its state in: `<project>/.local`. */
+export function localDir(projectDir = process.cwd()): string {
+  return resolve(projectDir, '.local');
+}
+
+/** Path of the record of `stackName`: `<project>/.local/<stack>.json`. */
+export function localStackPath(stackName: string, projectDir = process.cwd()): string {
+  return join(localDir(projectDir), `${stackName}.json`);
+}
+
+/** Writes the record atomically (a reader never sees half a file). */
+export function writeLocalStack(file: string, stack: LocalStackFile): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(stack, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+/**
+ * Reads `.local/<stack>.json`.
+ *
+ * @throws LocalStackNotFoundError when the stack was never provisioned locally.
+ */
+export function readLocalStack(stackName: string, projectDir = process.cwd()): LocalStackFile {
+  const file = localStackPath(stackName, projectDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LocalStackNotFoundError(`no local stack '${stackName}' (${file} not found): start it with 'npm start'`, { cause: error });
+  }
+  const parsed = JSON.parse(text) as LocalStackFile;
+  if (parsed.format !== LOCAL_STACK_FORMAT) {
+    throw new LocalStackNotFoundError(`${file} has format ${String(parsed.format)}, expected ${LOCAL_STACK_FORMAT}: restart 'npm start'`);
+  }
+  return parsed;
+}
+
+/** Finds a function by logical id, name, ARN (qualified or not) or job name. */
+export function findLocalFunction(stack: LocalStackFile, nameOrArn: string): LocalFunction | undefined {
+  const byId = stack.functions[nameOrArn];
+  if (byId) return byId;
+  const unqualified = nameOrArn.startsWith('arn:') ? nameOrArn.split(':').slice(0, 7).join(':') : nameOrArn;
+  return Object.values(stack.functions).find(
+    (fn) => fn.functionName === unqualified || fn.arn === unqualified || fn.jobName === nameOrArn,
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * Demo data for local mode. Each job folder may hold a seed hook, `lambdas/jobs/<job>/seed.ts`,
+ * exporting `seed(context)`: it writes the data its job works on (orders, logs, users...) into the
+ * emulator, finding its tables and buckets through the environment variables its handler reads.
+ *
+ * ```ts
+ * // lambdas/jobs/cleanup/seed.ts
+ * import type { SeedContext } from '../../../lib/local/seed';
+ * export async function seed(ctx: SeedContext) {
+ *   const bucket = ctx.env('LOG_BUCKET_NAME');
+ *   if (!bucket) return;                       // the job is not in this stack
+ *   const s3 = new S3Client(ctx.clientConfig);
+ *   ...
+ *   return '120 log objects';                  // shown in the start-up log
+ * }
+ * ```
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { LocalStackFile } from './local-stack';
+
+/** What a seed hook receives. */
+export interface SeedContext {
+  /** The local stack (resources, functions, outputs). */
+  readonly stack: LocalStackFile;
+  /** SDK client configuration pointing at the emulator: `new DynamoDBClient(ctx.clientConfig)`. */
+  readonly clientConfig: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly forcePathStyle: true;
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  };
+  /** The instant local time starts at (the simulation start with `--until`, else now). */
+  readonly now: Date;
+  /** Every job of the stack with its function's resolved environment and its scheduled payload. */
+  readonly jobs: ReadonlyArray<{ readonly name: string; readonly environment: Readonly<Record<string, string>>; readonly payload?: unknown }>;
+  /** The value of an environment variable of any function of the stack (the first that sets it). */
+  env(name: string): string | undefined;
+}
+
+/** A seed hook: returns a short description of what it wrote (or nothing). */
+export type SeedHook = (context: SeedContext) => Promise<string | void> | string | void;
+
+export class SeedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SeedError';
+  }
+}
+
+/** The seed hook files of a project: `lambdas/jobs/<job>/seed.ts` (or `.js`), sorted. */
+export function findSeedFiles(projectDir: string, pattern = join('lambdas', 'jobs')): string[] {
+  const root = resolve(projectDir, pattern);
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    const file = ['seed.ts', 'seed.js'].map((name) => join(root, entry.name, name)).find((f) => existsSync(f));
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+function scheduledPayload(stack: LocalStackFile, scheduleLogicalId: string | undefined): unknown {
+  const input = scheduleLogicalId ? stack.schedules[scheduleLogicalId]?.target.input : undefined;
+  if (!input) return undefined;
+  try {
+    return (JSON.parse(input) as { payload?: unknown }).payload;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The context given to every seed hook of a stack. */
+export function seedContext(stack: LocalStackFile, now: Date): SeedContext {
+  const functions = Object.values(stack.functions);
+  return {
+    stack,
+    clientConfig: {
+      endpoint: stack.endpoint,
+      region: stack.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    },
+    now,
+    jobs: Object.entries(stack.jobs).map(([name, job]) => ({
+      name,
+      environment: stack.functions[job.functionLogicalId]?.environment ?? {},
+      payload: scheduledPayload(stack, job.scheduleLogicalId),
+    })),
+    env: (name) => functions.find((fn) => fn.environment[name] !== undefined)?.environment[name],
+  };
+}
+
+/**
+ * Runs every seed hook of the project against the local stack.
+ *
+ * @returns one line per hook (`cleanup: 120 log objects`).
+ * @throws SeedError naming the hook that failed.
+ */
+export async function runSeeds(projectDir: string, stack: LocalStackFile, now: Date, files = findSeedFiles(projectDir)): Promise<string[]> {
+  const context = seedContext(stack, now);
+  const lines: string[] = [];
+  for (const file of files) {
+    const name = relative(projectDir, file);
+    let hook: unknown;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- hook files are found at runtime
+      hook = (require(file) as { seed?: unknown }).seed;
+    } catch (error) {
+      throw new SeedError(`seed hook ${name} could not be loaded: ${(error as Error).message}`, { cause: error });
+    }
+    if (typeof hook !== 'function') throw new SeedError(`seed hook ${name} must export a function 'seed(context)', got ${typeof hook}`);
+    try {
+      const described = await (hook as SeedHook)(context);
+      if (typeof described === 'string' && described !== '') lines.push(`${name}: ${described}`);
+    } catch (error) {
+      throw new SeedError(`seed hook ${name} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return lines;
+}
