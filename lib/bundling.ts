@@ -2,7 +2,9 @@
  * The esbuild settings every job and the watchdog are bundled with, in one place so the
  * `bundles` benchmark builds exactly what the constructs deploy.
  */
+import { Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** The Lambda runtime of every function the constructs create. */
@@ -60,4 +62,17 @@ export function esbuildOptions(entry: string, outfile: string) {
     mainFields: [...(JOB_BUNDLING.mainFields ?? [])],
     external: [...(JOB_BUNDLING.externalModules ?? [])],
   };
+}
+
+/**
+ * Records why a function of the platform runs {@link JOB_RUNTIME} rather than the newest Node.js
+ * runtime (cdk-nag AwsSolutions-L1).
+ */
+export function acknowledgeRuntime(fn: IConstruct): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'The runtime is pinned to Node.js 22 together with the esbuild target (node22) the bundles are built and tested for; ' +
+      'moving to a newer runtime is a deliberate change of JOB_RUNTIME and JOB_ESBUILD_TARGET, not a silent upgrade.',
+  });
 }

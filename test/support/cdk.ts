@@ -22,6 +22,11 @@ export interface TestAppOptions {
    * most tests only look at the template. Tests that deploy-check the real stack turn it on.
    */
   readonly bundling?: boolean;
+  /**
+   * Run CDK's built-in CloudFormation validation at synth. Off by default: it costs seconds per
+   * synth (a WebAssembly schema check) and the app-stack test runs cfn-lint on the template anyway.
+   */
+  readonly validation?: boolean;
 }
 
 /** A new App with cdk.json's context. */
@@ -31,7 +36,7 @@ export function createApp(options: TestAppOptions = {}): App {
     // An empty list of stacks to bundle: NodejsFunction still checks the entry exists, but skips esbuild.
     context['aws:cdk:bundling-stacks'] = [];
   }
-  return new App({ context });
+  return new App({ context, builtinCloudFormationValidation: options.validation ?? false });
 }
 
 /** A stack in {@link TEST_ENV}. */

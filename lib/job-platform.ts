@@ -1,0 +1,451 @@
+/**
+ * The shared half of every scheduled job: state table, failure inbox, alarm topic, schedule group,
+ * the role Scheduler assumes, the dashboard and the watchdog that notices runs that never started.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
+import { JobEnv, METRICS_NAMESPACE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './contract';
+import { JobConfigurationError } from './job-configuration-error';
+import { jobDashboardRow } from './job-monitoring';
+import { stackScopedName } from './job-name';
+import type { ScheduledJob } from './scheduled-job';
+import { SharedRoleLambdaInvoke } from './shared-role-lambda-invoke';
+
+/** Props of {@link JobPlatform}. */
+export interface JobPlatformProps {
+  /**
+   * An email address subscribed to the alarm topic (it must confirm the subscription).
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Whether the schedules of this platform (its jobs' and the watchdog's) are enabled. A job's own
+   * `enabled: false` still disables that job.
+   * @default - false when the CDK context `schedules` is `disabled` (`cdk deploy -c schedules=disabled`), else true
+   */
+  readonly schedulesEnabled?: boolean;
+  /**
+   * How late a run may start before the watchdog counts its slot as missed, on top of the job's
+   * flexible time window.
+   * @default Duration.minutes(10)
+   */
+  readonly missedRunGrace?: Duration;
+  /**
+   * How long run records are kept in the state table (DynamoDB TTL), in whole days.
+   * @default Duration.days(90)
+   */
+  readonly runRetention?: Duration;
+  /**
+   * Retention of the watchdog's log group and the default for every job's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The CDK context key of the platform-wide switch. */
+export const SCHEDULES_CONTEXT_KEY = 'schedules';
+
+/** The name of the watchdog's schedule, in the platform's schedule group. */
+export const WATCHDOG_SCHEDULE_NAME = 'watchdog';
+
+/** The Scheduler input of the watchdog's schedule. */
+export const WATCHDOG_INPUT = { watchdog: true } as const;
+
+/** Logical ids of the outputs the `jobs` CLI reads. */
+export const PlatformOutput = {
+  TABLE_NAME: 'JobsTableName',
+  FAILURE_INBOX_URL: 'FailureInboxUrl',
+  FAILURE_INBOX_ARN: 'FailureInboxArn',
+  SCHEDULE_GROUP_NAME: 'ScheduleGroupName',
+  ALARM_TOPIC_ARN: 'AlarmTopicArn',
+  DASHBOARD_NAME: 'DashboardName',
+} as const;
+
+const DEFAULT_MISSED_RUN_GRACE = Duration.minutes(10);
+const DEFAULT_RUN_RETENTION = Duration.days(90);
+const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+const WATCHDOG_RATE = Duration.minutes(5);
+const SECONDS_PER_DAY = 86_400;
+
+const platforms = new WeakMap<Stack, JobPlatform>();
+
+/**
+ * The resources every job of a stack shares. One per stack.
+ *
+ * @example
+ * const platform = new JobPlatform(stack, 'Platform', { alarmEmail: 'ops@example.com' });
+ */
+export class JobPlatform extends Construct {
+  /** The platform of the stack that holds `scope`, if there is one. */
+  public static of(scope: Construct): JobPlatform | undefined {
+    return platforms.get(Stack.of(scope));
+  }
+
+  /** The job-state table: `pk`/`sk` strings, TTL attribute `expiresAt`. */
+  public readonly table: dynamodb.ITable;
+  /** The failure inbox: Scheduler's dead-letter queue and Lambda's on-failure destination. */
+  public readonly failureInbox: sqs.IQueue;
+  /** The topic every alarm notifies, encrypted with {@link key}. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The schedule group holding every job's schedule and the watchdog's. */
+  public readonly scheduleGroup: scheduler.IScheduleGroup;
+  /** The role EventBridge Scheduler assumes to invoke jobs, shared by every schedule. */
+  public readonly schedulerRole: iam.IRole;
+  /** The customer-managed key of the alarm topic. */
+  public readonly key: kms.IKey;
+  /** The dashboard: failure inbox and watchdog, then one row per job. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Whether schedules are enabled (the platform switch). */
+  public readonly schedulesEnabled: boolean;
+  /** Grace added to each job's flexible window before a slot counts as missed. */
+  public readonly missedRunGrace: Duration;
+  /** How long run records are kept. */
+  public readonly runRetention: Duration;
+  /** Default log retention of the platform's functions. */
+  public readonly logRetention: logs.RetentionDays;
+  /** The watchdog function (missed-run detection). */
+  public readonly watchdog: lambda.IFunction;
+  /** The watchdog's schedule (`rate(5 minutes)`). */
+  public readonly watchdogSchedule: scheduler.ISchedule;
+  /** Fires while the failure inbox holds a message. */
+  public readonly inboxAlarm: cloudwatch.Alarm;
+  /** Fires when the watchdog has not run for 15 minutes (only while schedules are enabled). */
+  public readonly watchdogAlarm?: cloudwatch.Alarm;
+
+  private readonly registered: ScheduledJob[] = [];
+  private readonly trustedGroupArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: JobPlatformProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const existing = platforms.get(stack);
+    if (existing) {
+      throw new JobConfigurationError(
+        `JobPlatform '${this.node.path}': stack '${stack.stackName}' already has a JobPlatform ('${existing.node.path}'); a stack holds at most one`,
+      );
+    }
+    this.schedulesEnabled = props.schedulesEnabled ?? this.schedulesSwitch();
+    this.missedRunGrace = props.missedRunGrace ?? DEFAULT_MISSED_RUN_GRACE;
+    this.runRetention = props.runRetention ?? DEFAULT_RUN_RETENTION;
+    this.logRetention = props.logRetention ?? DEFAULT_LOG_RETENTION;
+    this.validate(props);
+    platforms.set(stack, this);
+
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the alarm topic of the scheduled jobs in ${stack.stackName}`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to the encrypted topic: the key must let the service use it.
+    key.grant(this.cloudWatchPrincipal(), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.key = key;
+
+    // AWS-owned encryption: run records hold job names, times and error messages, no more
+    // sensitive than the functions' logs, and a customer key would add KMS statements (with the
+    // wildcard actions kms:GenerateDataKey* and kms:ReEncrypt*) and KMS calls to every job.
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      encryption: dynamodb.TableEncryption.DEFAULT,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // SQS-managed encryption: Scheduler (dead-letter delivery) and Lambda (on-failure destination)
+    // write with nothing but sqs:SendMessage; a KMS key would need grants for both.
+    this.failureInbox = new sqs.Queue(this, 'FailureInbox', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    Validations.of(this.failureInbox).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "The failure inbox is itself a dead-letter queue: Scheduler's DeadLetterConfig and Lambda's on-failure destination, " +
+        'which the rule cannot see (it recognises only SQS redrive policies). A queue behind it would only hold the same messages again.',
+    });
+
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Scheduled jobs alarms (${stack.stackName})`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    topic.grantPublish(this.cloudWatchPrincipal());
+    if (props.alarmEmail !== undefined) {
+      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    this.alarmTopic = topic;
+
+    const group = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: stackScopedName(stack.stackName, 'jobs'),
+    });
+    this.scheduleGroup = group;
+    this.trustedGroupArns.push(group.scheduleGroupArn);
+
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: `Assumed by EventBridge Scheduler to invoke the scheduled jobs of ${stack.stackName}`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.trustedGroupArns }) },
+        },
+      }),
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: stackScopedName(stack.stackName, 'jobs', 255),
+      defaultInterval: Duration.days(1),
+    });
+
+    this.inboxAlarm = new cloudwatch.Alarm(this, 'InboxAlarm', {
+      alarmName: `${stack.stackName}-failure-inbox`,
+      alarmDescription:
+        'The failure inbox holds at least one message: a job failed after all its retries, or Scheduler could not deliver a run. ' +
+        'Each message names the job and the error.',
+      metric: this.failureInbox.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.notify(this.inboxAlarm);
+
+    const watchdog = this.createWatchdog(stack);
+    this.watchdog = watchdog;
+    this.watchdogSchedule = new scheduler.Schedule(this, 'WatchdogSchedule', {
+      scheduleName: WATCHDOG_SCHEDULE_NAME,
+      scheduleGroup: group,
+      schedule: scheduler.ScheduleExpression.rate(WATCHDOG_RATE),
+      description: 'Every 5 minutes: finds job runs that should have started and did not',
+      enabled: this.schedulesEnabled,
+      target: new SharedRoleLambdaInvoke(watchdog, {
+        role: this.schedulerRole,
+        deadLetterQueue: this.failureInbox,
+        retryAttempts: 2,
+        maxEventAge: WATCHDOG_RATE,
+        input: scheduler.ScheduleTargetInput.fromObject(WATCHDOG_INPUT),
+      }),
+    });
+    if (this.schedulesEnabled) {
+      this.watchdogAlarm = new cloudwatch.Alarm(this, 'WatchdogAlarm', {
+        alarmName: `${stack.stackName}-watchdog-stopped`,
+        alarmDescription:
+          'The watchdog has not run for 15 minutes, so missed runs are not being detected. Check its schedule and function.',
+        metric: watchdog.metricInvocations({ period: Duration.minutes(15), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.notify(this.watchdogAlarm);
+    }
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Failure inbox',
+        left: [
+          this.failureInbox.metricApproximateNumberOfMessagesVisible({ label: 'messages visible', statistic: cloudwatch.Stats.MAXIMUM }),
+        ],
+        right: [
+          this.failureInbox.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', statistic: cloudwatch.Stats.MAXIMUM }),
+        ],
+        width: 12,
+        height: 5,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Watchdog',
+        left: [watchdog.metricInvocations(), watchdog.metricErrors()],
+        width: 12,
+        height: 5,
+      }),
+    );
+
+    this.output(PlatformOutput.TABLE_NAME, this.table.tableName, 'The job-state table');
+    this.output(PlatformOutput.FAILURE_INBOX_URL, this.failureInbox.queueUrl, 'The failure inbox (SQS URL)');
+    this.output(PlatformOutput.FAILURE_INBOX_ARN, this.failureInbox.queueArn, 'The failure inbox (SQS ARN)');
+    this.output(PlatformOutput.SCHEDULE_GROUP_NAME, group.scheduleGroupName, "The jobs' schedule group");
+    this.output(PlatformOutput.ALARM_TOPIC_ARN, topic.topicArn, 'The alarm topic');
+    this.output(PlatformOutput.DASHBOARD_NAME, this.dashboard.dashboardName, 'The jobs dashboard');
+  }
+
+  /** The jobs registered with this platform, in declaration order. */
+  public get jobs(): readonly ScheduledJob[] {
+    return [...this.registered];
+  }
+
+  /**
+   * Registers a job: rejects a duplicate name and adds the job's dashboard row. `ScheduledJob`
+   * calls this itself.
+   */
+  public registerJob(job: ScheduledJob): void {
+    const clash = this.registered.find((other) => other.jobName === job.jobName);
+    if (clash) {
+      throw new JobConfigurationError(
+        `job '${job.jobName}': another job of this platform has the same name ('${clash.node.path}'); job names are unique per platform`,
+      );
+    }
+    this.registered.push(job);
+    // The watchdog reads each job's schedule (its expression, zone and flexible window).
+    iam.Grant.addToPrincipal({
+      grantee: this.watchdog,
+      actions: ['scheduler:GetSchedule'],
+      resourceArns: [this.scheduleArn(job.jobName)],
+    });
+    this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.timeout));
+  }
+
+  /**
+   * Lets Scheduler assume {@link schedulerRole} for schedules of another group (for example a
+   * group of one-time schedules).
+   */
+  public trustScheduleGroup(group: scheduler.IScheduleGroup): void {
+    if (!this.trustedGroupArns.includes(group.scheduleGroupArn)) {
+      this.trustedGroupArns.push(group.scheduleGroupArn);
+    }
+  }
+
+  /** Sends an alarm's ALARM and OK transitions to the alarm topic. */
+  public notify(alarm: cloudwatch.IAlarm & { addAlarmAction: cloudwatch.Alarm['addAlarmAction']; addOkAction: cloudwatch.Alarm['addOkAction'] }): void {
+    const action = new actions.SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+
+  private createWatchdog(stack: Stack): nodejs.NodejsFunction {
+    const role = new iam.Role(this, 'WatchdogRole', {
+      description: `Role of the scheduled-jobs watchdog of ${stack.stackName}`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const logGroup = new logs.LogGroup(this, 'WatchdogLogGroup', {
+      retention: this.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, 'Watchdog', {
+      description: 'Finds scheduled-job runs that should have started and did not; publishes MissedRuns',
+      entry: watchdogEntry(),
+      handler: 'handler',
+      runtime: JOB_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      role,
+      logGroup,
+      bundling: JOB_BUNDLING,
+      environment: {
+        JOBS_TABLE_NAME: this.table.tableName,
+        SCHEDULE_GROUP_NAME: this.scheduleGroup.scheduleGroupName,
+        MISSED_RUN_GRACE_SECONDS: String(this.missedRunGrace.toSeconds()),
+        [JobEnv.RUN_TTL_DAYS]: String(this.runRetention.toDays()),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_SERVICE_NAME: 'watchdog',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // The next run is at most 5 minutes away: no retries; a failure goes to the inbox.
+      retryAttempts: 0,
+      maxEventAge: WATCHDOG_RATE,
+      onFailure: new destinations.SqsDestination(this.failureInbox),
+    });
+    // ListSchedules has no resource-level permissions: the only possible resource is "*".
+    // GetSchedule is granted per job, on that job's schedule, as jobs register.
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
+        'it is the only action granted on "*" (GetSchedule is granted per job schedule).',
+    });
+    this.table.grantReadWriteData(fn);
+    acknowledgeRuntime(fn);
+    return fn;
+  }
+
+  /** The ARN of the schedule named `scheduleName` in the platform's group, known at synth time. */
+  public scheduleArn(scheduleName: string): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${scheduleName}`,
+    });
+  }
+
+  private schedulesSwitch(): boolean {
+    const value: unknown = this.node.tryGetContext(SCHEDULES_CONTEXT_KEY);
+    if (value === undefined || value === 'enabled') {
+      return true;
+    }
+    if (value === 'disabled') {
+      return false;
+    }
+    throw new JobConfigurationError(
+      `JobPlatform '${this.node.path}': context '${SCHEDULES_CONTEXT_KEY}' must be 'enabled' or 'disabled'; got ${JSON.stringify(value)}`,
+    );
+  }
+
+  private validate(props: JobPlatformProps): void {
+    const where = `JobPlatform '${this.node.path}'`;
+    const email = props.alarmEmail;
+    if (email !== undefined && !Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      throw new JobConfigurationError(`${where}: alarmEmail must be an email address; got '${email}'`);
+    }
+    const grace = this.missedRunGrace.toSeconds({ integral: false });
+    if (grace < 0 || grace > SECONDS_PER_DAY) {
+      throw new JobConfigurationError(`${where}: missedRunGrace must be from 0 to 1 day; got ${grace} seconds`);
+    }
+    const retention = this.runRetention.toSeconds({ integral: false });
+    if (retention < SECONDS_PER_DAY || retention % SECONDS_PER_DAY !== 0) {
+      throw new JobConfigurationError(`${where}: runRetention must be a whole number of days, at least 1; got ${retention} seconds`);
+    }
+  }
+
+  private cloudWatchPrincipal(): iam.IPrincipal {
+    return new iam.ServicePrincipal('cloudwatch.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    });
+  }
+
+  private output(id: string, value: string, description: string): void {
+    const out = new CfnOutput(this, id, { value, description });
+    out.overrideLogicalId(id);
+  }
+}
+
+/** `lambdas/watchdog/handler.ts` of this package, from source (`lib/`) or compiled (`dist/lib/`). */
+function watchdogEntry(): string {
+  return join(packageRoot(), 'lambdas', 'watchdog', 'handler.ts');
+}
+
+function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'cdk-scheduled-jobs') {
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new JobConfigurationError(`cannot find the cdk-scheduled-jobs package root above '${__dirname}'`);
+    }
+    dir = parent;
+  }
+}
