@@ -94,6 +94,13 @@ export interface CheckMissedRunsOptions {
    * @default unlimited
    */
   readonly remainingTimeMs?: () => number;
+  /**
+   * The watchdog's own function name: its own schedule is left out without being read (the
+   * platform grants the watchdog GetSchedule on job schedules only). The handler passes
+   * `AWS_LAMBDA_FUNCTION_NAME`.
+   * @default no schedule is left out by its target
+   */
+  readonly ownFunctionName?: string;
   /** Back-off on throttled AWS calls. @default 6 attempts from 100 ms, capped at 5 s */
   readonly backoff?: BackoffOptions;
 }
@@ -174,6 +181,7 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
 
   const listed = await listJobSchedules(options.scheduler, group, {
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.ownFunctionName ? { ownFunctionName: options.ownFunctionName } : {}),
   });
   const cursors = await readCursors(store);
 

@@ -53,6 +53,7 @@ export const handler = async (event: unknown, context?: WatchdogContext): Promis
     missedTtlDays: config.missedTtlDays,
     metrics,
     logger,
+    ...(process.env.AWS_LAMBDA_FUNCTION_NAME ? { ownFunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME } : {}),
     ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
   });
   const summary: WatchdogSummary = {

@@ -41,6 +41,19 @@ export interface ListJobSchedulesOptions {
    * @default 4
    */
   readonly concurrency?: number;
+  /**
+   * The watchdog's own function name: a schedule whose target is this function is the watchdog's
+   * trigger, not a job, and is left out without a GetSchedule (the platform grants the watchdog
+   * GetSchedule on job schedules only).
+   * @default no schedule is left out by its target
+   */
+  readonly ownFunctionName?: string;
+}
+
+/** The function name of a Lambda function ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`). */
+export function lambdaFunctionName(arn: string | undefined): string | undefined {
+  const match = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/.exec(arn ?? '');
+  return match ? match[1] : undefined;
 }
 
 /** The job a schedule's target input names, or `undefined` when the input is not a job event. */
@@ -129,8 +142,13 @@ export async function listJobSchedules(scheduler: SchedulerClient, group: string
   const enabled: string[] = [];
   for (const summary of summaries) {
     const name = summary.Name ?? '(unnamed)';
-    if (summary.State === 'ENABLED') enabled.push(name);
-    else ignored.push({ scheduleName: name, reason: `state is ${summary.State ?? 'unknown'}` });
+    if (summary.State !== 'ENABLED') {
+      ignored.push({ scheduleName: name, reason: `state is ${summary.State ?? 'unknown'}` });
+    } else if (options.ownFunctionName && lambdaFunctionName(summary.Target?.Arn) === options.ownFunctionName) {
+      ignored.push({ scheduleName: name, reason: 'it targets the watchdog itself' });
+    } else {
+      enabled.push(name);
+    }
   }
   const schedules: JobSchedule[] = [];
   const failures: ScheduleFailure[] = [];

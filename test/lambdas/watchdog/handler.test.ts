@@ -76,8 +76,16 @@ describe('handler', () => {
 
   it('checks the group of the environment, records, publishes and summarises', async () => {
     // Prepare: one daily job; it ran on 5 March only; the look-back (24 h) reaches 4 March 03:00
-    schedulerMock.on(ListSchedulesCommand, { GroupName: 'jobs' }).resolves({ Schedules: [{ Name: 'nightly-report', State: 'ENABLED' }] });
+    // and the watchdog's own schedule, which it may not read
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'jobs-Watchdog-AbC');
+    schedulerMock.on(ListSchedulesCommand, { GroupName: 'jobs' }).resolves({
+      Schedules: [
+        { Name: 'nightly-report', State: 'ENABLED' },
+        { Name: 'watchdog', State: 'ENABLED', Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:jobs-Watchdog-AbC' } },
+      ],
+    });
     schedulerMock.on(GetScheduleCommand, { GroupName: 'jobs', Name: 'nightly-report' }).resolves(jobSchedule('nightly-report'));
+    schedulerMock.on(GetScheduleCommand, { Name: 'watchdog' }).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     // Act
     const { result, emf } = await captureEmf(() => handler({ watchdog: true }, { getRemainingTimeInMillis: () => 60_000 }));
     // Assess: the 02:00 slot of 5 March had no run

@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchdogScheduleError } from '../../../lambdas/watchdog/errors';
-import { jobOfInput, listJobSchedules, toJobSchedule } from '../../../lambdas/watchdog/schedules';
+import { jobOfInput, lambdaFunctionName, listJobSchedules, toJobSchedule } from '../../../lambdas/watchdog/schedules';
 
 const GROUP = 'jobs';
 const scheduler = mockClient(SchedulerClient);
@@ -45,6 +45,15 @@ describe('jobOfInput', () => {
     expect(jobOfInput('not json')).toBeUndefined();
     expect(jobOfInput('["job"]')).toBeUndefined();
     expect(jobOfInput(undefined)).toBeUndefined();
+  });
+});
+
+describe('lambdaFunctionName', () => {
+  it('reads the function name of a function ARN, qualified or not', () => {
+    expect(lambdaFunctionName('arn:aws:lambda:us-east-1:123456789012:function:jobs-Watchdog-AbC')).toBe('jobs-Watchdog-AbC');
+    expect(lambdaFunctionName('arn:aws:lambda:us-east-1:123456789012:function:jobs-Watchdog-AbC:live')).toBe('jobs-Watchdog-AbC');
+    expect(lambdaFunctionName('arn:aws:sqs:us-east-1:123456789012:queue')).toBeUndefined();
+    expect(lambdaFunctionName(undefined)).toBeUndefined();
   });
 });
 
@@ -126,6 +135,32 @@ describe('listJobSchedules', () => {
     expect(scheduler).toReceiveCommandWith(ListSchedulesCommand, { GroupName: GROUP, NextToken: 'page-2' });
     expect(scheduler).toReceiveCommandTimes(GetScheduleCommand, 3);
     expect(scheduler).not.toReceiveCommandWith(GetScheduleCommand, { Name: 'paused-job' });
+  });
+
+  it('leaves out the schedule that targets the watchdog itself without reading it', async () => {
+    // Prepare: the watchdog may not GetSchedule its own schedule (it is granted job schedules only)
+    scheduler.on(ListSchedulesCommand).resolves({
+      Schedules: [
+        { Name: 'watchdog', State: 'ENABLED', Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:jobs-Watchdog-AbC' } },
+        { Name: 'nightly-report', State: 'ENABLED', Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:nightly-report' } },
+      ],
+    });
+    scheduler.on(GetScheduleCommand, { Name: 'watchdog' }).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    scheduler.on(GetScheduleCommand, { Name: 'nightly-report' }).resolves(scheduleOutput('nightly-report'));
+    // Act
+    const listed = await listJobSchedules(scheduler as unknown as SchedulerClient, GROUP, { backoff: noWait, ownFunctionName: 'jobs-Watchdog-AbC' });
+    // Assess
+    expect(listed.schedules.map((s) => s.job)).toEqual(['nightly-report']);
+    expect(listed.ignored).toEqual([{ scheduleName: 'watchdog', reason: 'it targets the watchdog itself' }]);
+    expect(listed.failures).toEqual([]);
+    expect(scheduler).not.toReceiveCommandWith(GetScheduleCommand, { Name: 'watchdog' });
+  });
+
+  it('reports a schedule it may not read as a failure (a job without its grant stays visible)', async () => {
+    scheduler.on(ListSchedulesCommand).resolves({ Schedules: [{ Name: 'nightly-report', State: 'ENABLED' }] });
+    scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const listed = await listJobSchedules(scheduler as unknown as SchedulerClient, GROUP, { backoff: noWait, ownFunctionName: 'jobs-Watchdog-AbC' });
+    expect(listed.failures.map((f) => [f.scheduleName, f.error.name])).toEqual([['nightly-report', 'AccessDeniedException']]);
   });
 
   it('backs off on ThrottlingException and then reads the schedule', async () => {
