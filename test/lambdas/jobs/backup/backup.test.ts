@@ -24,7 +24,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupIncompleteError, runBackup, type BackupManifest } from '../../../../lambdas/jobs/backup/backup';
 import { BackupConfigurationError } from '../../../../lambdas/jobs/backup/exports';
-import { parseBackupPayload } from '../../../../lambdas/jobs/backup/payload';
+import { parseBackupPayload, type ParsedBackupPayload } from '../../../../lambdas/jobs/backup/payload';
+import type { TestContextOptions } from '../../../../lambdas/runtime/testing';
 import { planParts } from '../../../../lambdas/jobs/backup/plan';
 import { fakeContext } from '../../../lambdas/shared/fake-context';
 
@@ -37,8 +38,8 @@ const GiB = 1024 ** 3;
 
 const payload = (extra: Record<string, unknown> = {}) =>
   parseBackupPayload({ sources: [{ bucket: 'data', prefix: 'docs/' }], bucket: 'backups', ...extra }, 'nightly-backup', {});
-const ctxFor = (p = payload(), extra: Parameters<typeof fakeContext>[0] extends infer O ? Partial<O> : never = {}) =>
-  fakeContext({ job: 'nightly-backup', slot: SLOT, payload: p, ...extra });
+const ctxFor = (p = payload(), extra: Partial<TestContextOptions<ParsedBackupPayload>> = {}) =>
+  fakeContext<ParsedBackupPayload>({ job: 'nightly-backup', slot: SLOT, payload: p, ...extra });
 const deps = (extra: Record<string, unknown> = {}) => ({ s3, ddb, sleep: async () => undefined, ...extra });
 
 const o = (Key: string, Size: number, ETag: string): _Object => ({ Key, Size, ETag, LastModified: new Date('2026-11-01T00:00:00Z') });
