@@ -4,6 +4,11 @@
  *
  * Conventions: a UTC instant is epoch ms; a local wall-clock time is "local ms" (the wall clock
  * encoded as if it were UTC, see calendar.ts); the offset is `local - utc` in ms.
+ *
+ * One assumption, checked against every zone `Intl` knows for 1970-2040 (the closest two offset
+ * changes of any zone are more than four days apart): no zone changes its offset twice within
+ * two days. It lets each zone remember one span of instants known to share an offset, so that
+ * consecutive runs rarely need a formatter call.
  */
 import { DAY_MS, floorTo } from './calendar';
 import { ScheduleExpressionError } from './errors';
@@ -12,7 +17,14 @@ interface Zone {
   readonly format: Intl.DateTimeFormat;
   /** True when the zone is UTC itself (offset always 0, no formatting needed). */
   readonly utc: boolean;
+  /** Every instant in [spanStart, spanEnd] has the offset spanOffset (empty while start > end). */
+  spanStart: number;
+  spanEnd: number;
+  spanOffset: number;
 }
+
+/** Largest gap over which two equal offsets prove a constant offset (see the assumption above). */
+const SPAN_REACH = 2 * DAY_MS;
 
 const zones = new Map<string, Zone>();
 
@@ -50,7 +62,7 @@ function loadZone(timeZone: string): Zone {
       { field: 'time zone' },
     );
   }
-  const zone: Zone = { format, utc: resolved === 'UTC' };
+  const zone: Zone = { format, utc: resolved === 'UTC', spanStart: 1, spanEnd: 0, spanOffset: 0 };
   if (zones.size >= 512) zones.clear();
   zones.set(timeZone, zone);
   return zone;
@@ -85,12 +97,57 @@ function parseFormatted(text: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
+function formattedOffset(zone: Zone, utcMs: number): number {
+  const whole = floorTo(utcMs, 1000);
+  return parseFormatted(zone.format.format(whole)) - whole;
+}
+
+/**
+ * The offset at `t`, from the zone's known constant span when `t` lies in it; otherwise from the
+ * formatter, growing the span by up to {@link SPAN_REACH} at a time (probing that far ahead, so
+ * runs a few minutes or a day apart cost a formatter call only every other day or so).
+ */
+function offsetAt(zone: Zone, t: number): number {
+  if (t >= zone.spanStart && t <= zone.spanEnd) return zone.spanOffset;
+  const known = zone.spanStart <= zone.spanEnd;
+  if (known && t > zone.spanEnd && t - zone.spanEnd <= SPAN_REACH) {
+    // At most one change lies in (spanEnd, spanEnd + reach]: equal offsets at its far end mean none.
+    const far = zone.spanEnd + SPAN_REACH;
+    if (formattedOffset(zone, far) === zone.spanOffset) {
+      zone.spanEnd = far;
+      return zone.spanOffset;
+    }
+    const offset = formattedOffset(zone, t);
+    if (offset === zone.spanOffset) zone.spanEnd = t;
+    else setSpan(zone, t, offset);
+    return offset;
+  }
+  if (known && t < zone.spanStart && zone.spanStart - t <= SPAN_REACH) {
+    const far = zone.spanStart - SPAN_REACH;
+    if (formattedOffset(zone, far) === zone.spanOffset) {
+      zone.spanStart = far;
+      return zone.spanOffset;
+    }
+    const offset = formattedOffset(zone, t);
+    if (offset === zone.spanOffset) zone.spanStart = t;
+    else setSpan(zone, t, offset);
+    return offset;
+  }
+  const offset = formattedOffset(zone, t);
+  setSpan(zone, t, offset);
+  return offset;
+}
+
+function setSpan(zone: Zone, t: number, offset: number): void {
+  zone.spanStart = t;
+  zone.spanEnd = t;
+  zone.spanOffset = offset;
+}
+
 /** UTC offset (`local - utc`, ms) of `timeZone` at the UTC instant `utcMs`. */
 export function zoneOffsetMs(timeZone: string, utcMs: number): number {
   const zone = loadZone(timeZone);
-  if (zone.utc) return 0;
-  const whole = floorTo(utcMs, 1000);
-  return parseFormatted(zone.format.format(whole)) - whole;
+  return zone.utc ? 0 : offsetAt(zone, utcMs);
 }
 
 /** Local wall clock (local ms) of the UTC instant `utcMs` in `timeZone`. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScheduleExpressionError, validateTimeZone, zoneOffsetMs } from '../../../lib/schedule';
 import { firstInstantOfLocal, localToUtcCandidates } from '../../../lib/schedule/time-zone';
@@ -81,5 +82,50 @@ describe('local wall clock to instants', () => {
     expect(localToUtcCandidates('Pacific/Apia', local('2011-12-30T12:00:00'))).toEqual([]);
     // 2011-12-31 12:00 at +14 (daylight time).
     expect(localToUtcCandidates('Pacific/Apia', local('2011-12-31T12:00:00'))).toEqual([Date.parse('2011-12-30T22:00:00Z')]);
+  });
+});
+
+describe('zoneOffsetMs caching', () => {
+  /** An uncached reading through formatToParts. */
+  function freshOffset(zone: string, utcMs: number): number {
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    }).formatToParts(utcMs);
+    const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
+    const whole = Math.floor(utcMs / 1000) * 1000;
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - whole;
+  }
+
+  // Offset changes: London 2026-03-29T01:00Z and 2026-10-25T01:00Z, Sydney 2026-04-04T16:00Z, Lord Howe 2026-04-04T15:00Z.
+  const anchors: Array<[string, number]> = [
+    ['Europe/London', Date.parse('2026-03-29T01:00:00Z')],
+    ['Europe/London', Date.parse('2026-10-25T01:00:00Z')],
+    ['Australia/Sydney', Date.parse('2026-04-04T16:00:00Z')],
+    ['Australia/Lord_Howe', Date.parse('2026-04-04T15:00:00Z')],
+  ];
+
+  it('matches a fresh Intl reading for any order of queries around offset changes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...anchors),
+        fc.array(fc.integer({ min: -5 * 86_400_000, max: 5 * 86_400_000 }), { minLength: 1, maxLength: 40 }),
+        ([zone, anchor], deltas) => {
+          for (const delta of deltas) {
+            expect(zoneOffsetMs(zone, anchor + delta)).toBe(freshOffset(zone, anchor + delta));
+          }
+        },
+      ),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+
+  it('reports the change to the millisecond whichever side was cached first', () => {
+    const change = Date.parse('2026-10-25T01:00:00Z');
+    zoneOffsetMs('Europe/London', change - 3_600_000);
+    expect(zoneOffsetMs('Europe/London', change - 1)).toBe(H);
+    expect(zoneOffsetMs('Europe/London', change)).toBe(0);
+    zoneOffsetMs('Europe/London', change + 3_600_000);
+    expect(zoneOffsetMs('Europe/London', change)).toBe(0);
+    expect(zoneOffsetMs('Europe/London', change - 1)).toBe(H);
   });
 });
