@@ -61,6 +61,8 @@ export interface DevOptions {
   readonly onRun?: (run: LocalRun) => void;
   /** Called once the stack is provisioned and seeded, before the scheduler starts. @default none */
   readonly onReady?: (stack: LocalStackFile) => void | Promise<void>;
+  /** Where the messages and the summary go. @default this process's stdout and stderr */
+  readonly output?: { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
   /** Keep `.local/<stack>.json` after exit even when the emulator stops with it. @default false */
   readonly keepState?: boolean;
 }
@@ -103,7 +105,8 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
   const simulate = until !== undefined;
   const stateDir = options.stateDir ? resolve(projectDir, options.stateDir) : localDir(projectDir);
-  const say = (line: string) => writeTerminal(`${line}\n`, options.json ? 'stderr' : 'stdout');
+  const output = options.output ?? { stdout: (t: string) => writeTerminal(t, 'stdout'), stderr: (t: string) => writeTerminal(t, 'stderr') };
+  const say = (line: string) => (options.json ? output.stderr : output.stdout)(`${line}\n`);
 
   const emulator: LocalEndpoint = await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator });
   let stackFile: string | undefined;
@@ -162,7 +165,10 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       stack,
       output: (fn, text) => {
         writeSync(fd, text);
-        if (options.verbose) writeTerminal(text.split('\n').map((l, i, all) => (l === '' && i === all.length - 1 ? l : `  [${fn.jobName ?? fn.functionName}] ${l}`)).join('\n'), 'stderr');
+        if (options.verbose) {
+          const prefix = `  [${fn.jobName ?? fn.functionName}] `;
+          output.stderr(text.replace(/^(?=.)/gm, prefix));
+        }
       },
     });
 
@@ -210,7 +216,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     for (const undo of restore.splice(0).reverse()) undo();
 
     const window = { from, until: until ?? Date.now() };
-    if (options.json) writeTerminal(`${jsonSummary(runs, window)}\n`, 'stdout');
+    if (options.json) output.stdout(`${jsonSummary(runs, window)}\n`);
     else if (simulate) say(summaryTable(runs, window, runMs));
     return {
       stack,

@@ -5,10 +5,12 @@
  * (remaining time from the timeout) and the timeout itself. Invocations are serialised so that two
  * functions' environments never mix. What a handler writes (logs, EMF metrics) goes to `output`.
  */
+import { Console } from 'node:console';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { LocalFunction, LocalStackFile } from './local-stack';
 import { findLocalFunction } from './local-stack';
@@ -224,16 +226,26 @@ export class LocalLambda {
     const output = this.options.output;
     const streams = [process.stdout, process.stderr] as const;
     const originalWrites = streams.map((s) => s.write);
+    const originalConsole = globalThis.console;
     apply(environment);
     if (output) {
+      const capture = (chunk: string | Uint8Array) => output(fn, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
       for (const stream of streams) {
         stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-          output(fn, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+          capture(chunk);
           const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
           callback?.();
           return true;
         }) as typeof stream.write;
       }
+      // The global console too, whatever it writes to (a test runner may have replaced it).
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          capture(chunk);
+          done();
+        },
+      });
+      globalThis.console = new Console({ stdout: sink, stderr: sink, colorMode: false });
     }
     const started = performance.now();
     const deadline = started + fn.timeoutSeconds * 1000;
@@ -306,6 +318,7 @@ export class LocalLambda {
       streams.forEach((stream, i) => {
         stream.write = originalWrites[i];
       });
+      globalThis.console = originalConsole;
       apply(saved);
     }
   }
