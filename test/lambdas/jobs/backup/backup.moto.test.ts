@@ -144,7 +144,7 @@ describe('backup against moto', () => {
   });
 
   it('with 25% of requests failing (503 SlowDown / 500, before and after the service acted), nothing is missing', async () => {
-    const { s3, ddb } = clients();
+    const { s3 } = clients();
     const { source, backups } = await setup(s3, 300);
     const faulty = clients();
     const faults = injectFaults(faulty.s3, { rate: 0.25, seed: 11 });
