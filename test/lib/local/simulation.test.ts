@@ -168,14 +168,18 @@ describe('local mode simulation (fixture app)', () => {
 
       const sqs = new SQSClient(moto.config());
       const inbox = Object.values(result.stack.resources).find((r) => r.type === 'AWS::SQS::Queue' && r.name?.includes('Inbox'));
-      const bodies: Array<Record<string, any>> = [];
+      interface FailureRecord {
+        readonly timestamp: string;
+        readonly requestPayload: { readonly scheduledTime?: string };
+      }
+      const bodies: FailureRecord[] = [];
       for (;;) {
         const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox?.url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
         if (!page.Messages?.length) break;
-        bodies.push(...page.Messages.map((m) => JSON.parse(m.Body as string) as Record<string, any>));
+        bodies.push(...page.Messages.map((m) => JSON.parse(m.Body as string) as FailureRecord));
       }
       expect(bodies.length).toBe(9);
-      const first = bodies.find((b) => b.requestPayload.scheduledTime === '2026-10-24T12:00:00Z') as Record<string, any>;
+      const first = bodies.find((b) => b.requestPayload.scheduledTime === '2026-10-24T12:00:00Z') as FailureRecord;
       expect(first).toMatchObject({
         version: '1.0',
         requestContext: {
@@ -188,7 +192,7 @@ describe('local mode simulation (fixture app)', () => {
         responsePayload: { errorType: 'TypeError', errorMessage: 'always fails (slot 2026-10-24T12:00:00Z)' },
       });
       // The third attempt runs three minutes after the slot (1 + 2 minutes of back-off), on the simulated clock.
-      const sent = Date.parse(first.timestamp as string);
+      const sent = Date.parse(first.timestamp);
       expect(sent - Date.parse('2026-10-24T12:03:00Z')).toBeGreaterThanOrEqual(0);
       expect(sent - Date.parse('2026-10-24T12:03:00Z')).toBeLessThan(10_000);
     });
