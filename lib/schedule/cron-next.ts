@@ -13,6 +13,9 @@ import { monthDayMask } from './cron-match';
 import type { ParsedCronSchedule } from './parsed-schedule';
 import { firstInstantOfLocal, utcToLocalMs } from './time-zone';
 
+const EARLIEST_PROBE = Date.UTC(MIN_YEAR - 1, 11, 31);
+const LATEST_PROBE = Date.UTC(MAX_YEAR + 1, 0, 2);
+
 /** `table[v]` = the smallest selected value >= v, or -1. */
 function nextTable(values: readonly number[], min: number, max: number): Int16Array {
   const table = new Int16Array(max - min + 2).fill(-1);
@@ -69,8 +72,11 @@ export class CronCursor {
     afterMs: number,
   ) {
     const tz = compiled.schedule.timeZone;
-    // Every wall clock earlier than the wall clock of `afterMs` occurred before `afterMs` (or never).
-    const local = wallClockOf(floorTo(utcToLocalMs(tz, afterMs), MINUTE_MS));
+    // Cron years are 1970-2199: read the zone only within a day of that range (Intl years far
+    // outside it are not worth formatting), the threshold keeps the real `afterMs`.
+    const probe = Math.min(Math.max(afterMs, EARLIEST_PROBE), LATEST_PROBE);
+    // Every wall clock earlier than the wall clock of `probe` occurred before it (or never).
+    const local = wallClockOf(floorTo(utcToLocalMs(tz, probe), MINUTE_MS));
     this.y = local.year;
     this.mo = local.month;
     this.d = local.day;

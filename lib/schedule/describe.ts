@@ -57,6 +57,8 @@ function describeTime(s: ParsedCronSchedule): string {
   if (minutes.length === 1) {
     const m = minutes[0];
     if (allHours) return `at minute ${m} of every hour`;
+    const hourStep = stepFromStart(hours, 0, 23);
+    if (hourStep !== undefined) return `every ${hourStep} hours at minute ${m}`;
     if (hours.length <= 6) return `at ${joinList(hours.map((h) => `${pad2(h)}:${pad2(m)}`))}`;
     return `at minute ${m} of hours ${hourList()}`;
   }

@@ -295,6 +295,26 @@ describe('nextRuns: fields, steps and names', () => {
       expected: ['2026-01-01T03:00:00Z', '2026-01-01T04:00:00Z'],
     },
     {
+      why: 'an `after` long before 1970 starts at the first possible year',
+      expression: 'cron(0 0 1 1 ? *)', timeZone: 'America/Los_Angeles', after: '-271821-04-20T00:00:00Z', count: 2,
+      expected: ['1970-01-01T08:00:00Z', '1971-01-01T08:00:00Z'],
+    },
+    {
+      why: 'local 1970-01-01 in Tokyo (+9) is still 1969 in UTC',
+      expression: 'cron(0 0 1 1 ? *)', timeZone: 'Asia/Tokyo', after: '1969-12-31T00:00:00Z', count: 1,
+      expected: ['1969-12-31T15:00:00Z'],
+    },
+    {
+      why: 'an `after` beyond 2199 yields nothing',
+      expression: 'cron(* * * * ? *)', timeZone: 'UTC', after: '+275760-09-13T00:00:00Z', count: 2,
+      expected: [],
+    },
+    {
+      why: 'a day no month has never fires',
+      expression: 'cron(0 0 30 2 ? *)', timeZone: 'UTC', after: '1970-01-01T00:00:00Z', count: 2,
+      expected: [],
+    },
+    {
       why: 'count 0',
       expression: 'cron(* * * * ? *)', timeZone: 'UTC', after: '2026-01-01T00:00:00Z', count: 0,
       expected: [],
