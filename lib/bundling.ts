@@ -14,14 +14,18 @@ export const JOB_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const JOB_ESBUILD_TARGET = 'node22';
 
 /**
- * Modules left out of the bundle. The AWS SDK is bundled (pinned to the version the code was
- * tested with, tree-shaken and minified: faster to load than the runtime's copy). Only the
- * credential providers the SDK imports lazily, and only when there are no credentials in the
- * environment, stay external: in Lambda the credentials are always in the environment, so these
- * are never loaded; were they ever needed, the runtime's own SDK provides them. Leaving them out
- * keeps a job that uses S3 and DynamoDB near 400 KB instead of 520 KB.
+ * Modules left out of the bundle, all of them imported lazily (`import()`) and all provided by the
+ * Lambda Node.js runtime, which ships the AWS SDK v3 on its module path.
+ *
+ * The rest of the AWS SDK is bundled: pinned to the version the code was tested with, tree-shaken
+ * and minified, it loads several times faster than the runtime's copy. Left out are the credential
+ * providers the SDK imports only when the environment holds no credentials (never in Lambda), and
+ * `@aws-sdk/client-lambda`, which the job runtime imports only when a run continues in a new
+ * invocation (`continueLater`). Keeping them out holds a job that uses S3 and DynamoDB near 450 KB
+ * instead of 590 KB.
  */
-export const LAZY_SDK_MODULES: readonly string[] = [
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = [
+  '@aws-sdk/client-lambda',
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-sso',
   '@aws-sdk/credential-provider-login',
@@ -33,7 +37,11 @@ export const LAZY_SDK_MODULES: readonly string[] = [
   '@smithy/credential-provider-imds',
 ];
 
-/** `NodejsFunction` bundling options for every function of the platform. */
+/**
+ * `NodejsFunction` bundling options for every function of the platform. Dynamic `import()` is
+ * compiled to `require()`, because only `require()` searches the runtime's module path
+ * (`NODE_PATH`) where the external modules above live.
+ */
 export const JOB_BUNDLING: nodejs.BundlingOptions = {
   minify: true,
   sourceMap: true,
@@ -41,7 +49,8 @@ export const JOB_BUNDLING: nodejs.BundlingOptions = {
   target: JOB_ESBUILD_TARGET,
   format: nodejs.OutputFormat.CJS,
   mainFields: ['module', 'main'],
-  externalModules: [...LAZY_SDK_MODULES],
+  externalModules: [...RUNTIME_PROVIDED_MODULES],
+  esbuildArgs: { '--supported:dynamic-import': 'false' },
 };
 
 /**
@@ -61,6 +70,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     sourcesContent: JOB_BUNDLING.sourcesContent,
     mainFields: [...(JOB_BUNDLING.mainFields ?? [])],
     external: [...(JOB_BUNDLING.externalModules ?? [])],
+    supported: { 'dynamic-import': false },
   };
 }
 
