@@ -24,7 +24,7 @@ import { JobEnv, METRICS_NAMESPACE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } fro
 import { JobConfigurationError } from './job-configuration-error';
 import { jobDashboardRow } from './job-monitoring';
 import { stackScopedName } from './job-name';
-import type { ScheduledJob } from './scheduled-job';
+import type { PlatformJob } from './job-function';
 import { SharedRoleLambdaInvoke } from './shared-role-lambda-invoke';
 
 /** Props of {@link JobPlatform}. */
@@ -75,12 +75,15 @@ export const PlatformOutput = {
   SCHEDULE_GROUP_NAME: 'ScheduleGroupName',
   ALARM_TOPIC_ARN: 'AlarmTopicArn',
   DASHBOARD_NAME: 'DashboardName',
+  /** Only in stacks with a `OneTimeJob`. */
+  ONE_TIME_SCHEDULE_GROUP_NAME: 'OneTimeScheduleGroupName',
 } as const;
 
 const DEFAULT_MISSED_RUN_GRACE = Duration.minutes(10);
 const DEFAULT_RUN_RETENTION = Duration.days(90);
 const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 const WATCHDOG_RATE = Duration.minutes(5);
+const ONE_TIME_GROUP_ID = 'OneTimeScheduleGroup';
 const SECONDS_PER_DAY = 86_400;
 
 const platforms = new WeakMap<Stack, JobPlatform>();
@@ -128,7 +131,7 @@ export class JobPlatform extends Construct {
   /** Fires when the watchdog has not run for 15 minutes (only while schedules are enabled). */
   public readonly watchdogAlarm?: cloudwatch.Alarm;
 
-  private readonly registered: ScheduledJob[] = [];
+  private readonly registered: PlatformJob[] = [];
   private readonly trustedGroupArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: JobPlatformProps = {}) {
@@ -289,15 +292,15 @@ export class JobPlatform extends Construct {
   }
 
   /** The jobs registered with this platform, in declaration order. */
-  public get jobs(): readonly ScheduledJob[] {
+  public get jobs(): readonly PlatformJob[] {
     return [...this.registered];
   }
 
   /**
    * Registers a job: rejects a duplicate name and adds the job's dashboard row. `ScheduledJob`
-   * calls this itself.
+   * and `OneTimeJob` call this themselves.
    */
-  public registerJob(job: ScheduledJob): void {
+  public registerJob(job: PlatformJob): void {
     const clash = this.registered.find((other) => other.jobName === job.jobName);
     if (clash) {
       throw new JobConfigurationError(
@@ -312,6 +315,24 @@ export class JobPlatform extends Construct {
       resourceArns: [this.scheduleArn(job.jobName)],
     });
     this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.timeout));
+  }
+
+  /**
+   * The schedule group of one-time schedules (`OneTimeJob`), separate from the recurring jobs'
+   * group so the watchdog never mistakes them for jobs. Created on first use, with the output
+   * `OneTimeScheduleGroupName`: a stack without one-time jobs does not get it.
+   */
+  public get oneTimeScheduleGroup(): scheduler.IScheduleGroup {
+    const existing = this.node.tryFindChild(ONE_TIME_GROUP_ID) as scheduler.ScheduleGroup | undefined;
+    if (existing) {
+      return existing;
+    }
+    const group = new scheduler.ScheduleGroup(this, ONE_TIME_GROUP_ID, {
+      scheduleGroupName: stackScopedName(Stack.of(this).stackName, 'jobs-once'),
+    });
+    this.trustScheduleGroup(group);
+    this.output(PlatformOutput.ONE_TIME_SCHEDULE_GROUP_NAME, group.scheduleGroupName, 'The schedule group of one-time jobs');
+    return group;
   }
 
   /**
