@@ -8,3 +8,4 @@ export * from './job-platform';
 export * from './scheduled-job';
 export * from './shared-role-lambda-invoke';
 export * from './bundling';
+export * from './one-time-job';

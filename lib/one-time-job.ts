@@ -1,0 +1,277 @@
+/**
+ * A one-time (delayed) job: the same function, runtime, failure capture, alarms and run history as
+ * a `ScheduledJob`, but no recurring schedule. Application code creates one-time schedules for it
+ * at runtime with `OneTimeScheduler` (`lambdas/runtime/once.ts`), in the platform's one-time
+ * schedule group; each fires once and deletes itself.
+ */
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { oneTimeEnvNames, oneTimeNamePrefix } from '../lambdas/runtime/once-name';
+import { JobConfigurationError } from './job-configuration-error';
+import {
+  addJobEnvironment,
+  buildJobFunction,
+  checkDuration,
+  checkInteger,
+  validateJobFunctionProps,
+  type JobFunctionProps,
+} from './job-function';
+import type { JobAlarms, JobMetrics } from './job-monitoring';
+import { jobNameFromId, validateJobName } from './job-name';
+import type { JobPlatform } from './job-platform';
+import { OverlapPolicy } from './overlap-policy';
+
+/** Props of {@link OneTimeJob}. */
+export interface OneTimeJobProps extends JobFunctionProps {
+  /**
+   * What the job does (the function's description).
+   * @default - "runs once for each one-time schedule created for it"
+   */
+  readonly description?: string;
+  /**
+   * Scheduler's retries of a delivery to Lambda that failed (0-185); after the last, the event
+   * goes to the failure inbox. Written into every one-time schedule.
+   * @default 185
+   */
+  readonly deliveryRetryAttempts?: number;
+  /**
+   * How long Scheduler retries a failed delivery (1 minute to 24 hours) before the event goes to
+   * the failure inbox. Written into every one-time schedule.
+   * @default Duration.hours(1)
+   */
+  readonly deliveryMaxEventAge?: Duration;
+  /**
+   * What a run does while another run of the job is going. One-time runs are independent (a
+   * reminder for one customer does not wait for another's), and many can be due at the same
+   * minute: with `SKIP`, all but one of them would be skipped.
+   * @default OverlapPolicy.ALLOW
+   */
+  readonly overlap?: OverlapPolicy;
+}
+
+const DEFAULT_DELIVERY_RETRY_ATTEMPTS = 185;
+const DEFAULT_DELIVERY_MAX_EVENT_AGE = Duration.hours(1);
+
+/** The scheduler actions `grantSchedule` allows on this job's schedules. */
+export const ONE_TIME_SCHEDULE_ACTIONS: readonly string[] = [
+  'scheduler:CreateSchedule',
+  'scheduler:UpdateSchedule',
+  'scheduler:DeleteSchedule',
+  'scheduler:GetSchedule',
+];
+
+/**
+ * A job run by one-time schedules created at runtime. A job is an `iam.IGrantable` (its function's
+ * role); `grantSchedule(fn)` lets another function schedule it.
+ *
+ * @example
+ * const reminder = new OneTimeJob(stack, 'PaymentReminder', {
+ *   platform,
+ *   entry: 'lambdas/jobs/payment-reminder/handler.ts',
+ * });
+ * reminder.grantSchedule(subscriptionsFunction);
+ * // in subscriptionsFunction:
+ * // await OneTimeScheduler.fromEnvironment('payment-reminder').schedule({ key, at, timeZone, payload });
+ */
+export class OneTimeJob extends Construct implements iam.IGrantable {
+  /** The job's name (every one-time schedule's name starts with `<jobName>.`). */
+  public readonly jobName: string;
+  /** The function that runs the job. */
+  public readonly function: lambda.IFunction;
+  /** The bundled handler file (absolute), when the job was declared with `entry`. */
+  public readonly entry?: string;
+  /** The function timeout the alarms and the lease are based on. */
+  public readonly timeout: Duration;
+  /** The overlap policy. */
+  public readonly overlap: OverlapPolicy;
+  /** The job's metrics. */
+  public readonly metrics: JobMetrics;
+  /** The job's alarms (undefined when disabled through `alarms.enabled`). */
+  public readonly alarms?: JobAlarms;
+  /** The platform the job belongs to. */
+  public readonly platform: JobPlatform;
+  /** The schedule group its one-time schedules live in (the platform's one-time group). */
+  public readonly scheduleGroup: scheduler.IScheduleGroup;
+  /** Scheduler's delivery retries, written into every one-time schedule. */
+  public readonly deliveryRetryAttempts: number;
+  /** Scheduler's delivery maximum event age, written into every one-time schedule. */
+  public readonly deliveryMaxEventAge: Duration;
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: OneTimeJobProps) {
+    super(scope, id);
+    const jobName = props.jobName ?? jobNameFromId(id);
+    validateJobName(jobName);
+    this.jobName = jobName;
+    this.platform = props.platform;
+    this.overlap = props.overlap ?? OverlapPolicy.ALLOW;
+    validateProps(jobName, props);
+    this.deliveryRetryAttempts = props.deliveryRetryAttempts ?? DEFAULT_DELIVERY_RETRY_ATTEMPTS;
+    this.deliveryMaxEventAge = props.deliveryMaxEventAge ?? DEFAULT_DELIVERY_MAX_EVENT_AGE;
+
+    const parts = buildJobFunction(this, jobName, props, {
+      kind: 'one-time job',
+      description: props.description ?? 'runs once for each one-time schedule created for it',
+      overlap: this.overlap,
+    });
+    this.function = parts.function;
+    this.entry = parts.entry;
+    this.timeout = parts.timeout;
+    this.metrics = parts.metrics;
+    this.alarms = parts.alarms;
+    this.grantPrincipal = this.function.grantPrincipal;
+
+    // The role Scheduler assumes for the platform's schedules invokes this function and sends
+    // what it could not deliver to the failure inbox (the schedules' dead-letter queue).
+    this.scheduleGroup = props.platform.oneTimeScheduleGroup;
+    iam.Grant.addToPrincipal({
+      grantee: props.platform.schedulerRole,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [this.function.functionArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: props.platform.schedulerRole,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [props.platform.failureInbox.queueArn],
+    });
+
+    props.platform.registerJob(this);
+  }
+
+  /** The prefix of every one-time schedule name of this job (`<jobName>.`). */
+  public get scheduleNamePrefix(): string {
+    return oneTimeNamePrefix(this.jobName);
+  }
+
+  /**
+   * The ARN pattern of this job's one-time schedules:
+   * `arn:<partition>:scheduler:<region>:<account>:schedule/<one-time group>/<jobName>.*`.
+   */
+  public get scheduleArnPattern(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${this.scheduleNamePrefix}*`,
+    });
+  }
+
+  /**
+   * The variables `OneTimeScheduler.fromEnvironment(jobName)` reads (see `oneTimeEnvNames`):
+   * `ONCE_<JOB>_GROUP`, `_TARGET_ARN`, `_ROLE_ARN`, `_DEAD_LETTER_ARN`, `_RETRY_ATTEMPTS`,
+   * `_MAX_EVENT_AGE_SECONDS`. `grantSchedule` sets them on a `lambda.Function`; set them yourself
+   * on anything else.
+   */
+  public schedulerEnvironment(): Record<string, string> {
+    const names = oneTimeEnvNames(this.jobName);
+    return {
+      [names.group]: this.scheduleGroup.scheduleGroupName,
+      [names.targetArn]: this.function.functionArn,
+      [names.roleArn]: this.platform.schedulerRole.roleArn,
+      [names.deadLetterArn]: this.platform.failureInbox.queueArn,
+      [names.retryAttempts]: String(this.deliveryRetryAttempts),
+      [names.maxEventAgeSeconds]: String(this.deliveryMaxEventAge.toSeconds()),
+    };
+  }
+
+  /**
+   * Lets `grantee` create, move, cancel and list this job's one-time schedules, and nothing else:
+   * - `scheduler:CreateSchedule`, `UpdateSchedule`, `DeleteSchedule`, `GetSchedule` on
+   *   {@link scheduleArnPattern} (this job's names in the one-time group);
+   * - `scheduler:ListSchedules` on `*` (the action has no resource-level permissions;
+   *   `OneTimeScheduler.list` filters by the group and the job's prefix);
+   * - `iam:PassRole` on the platform's scheduler role only, and only to `scheduler.amazonaws.com`.
+   *
+   * When `grantee` is a `lambda.Function`, the variables of {@link schedulerEnvironment} are added to it.
+   */
+  public grantSchedule(grantee: iam.IGrantable): iam.Grant {
+    const schedules = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ONE_TIME_SCHEDULE_ACTIONS],
+      resourceArns: [this.scheduleArnPattern],
+    });
+    const list = iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
+    const passRole = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['iam:PassRole'],
+      resourceArns: [this.platform.schedulerRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+
+    const fn = lambdaFunctionOf(grantee);
+    if (fn) {
+      for (const [key, value] of Object.entries(this.schedulerEnvironment())) {
+        fn.addEnvironment(key, value);
+      }
+    }
+    this.acknowledgeGrant(grantee);
+    return schedules.combine(list).combine(passRole);
+  }
+
+  /**
+   * Adds an environment variable to the job's function. Only for bundled jobs and passed
+   * `lambda.Function`s.
+   */
+  public addEnvironment(key: string, value: string): this {
+    addJobEnvironment(this.jobName, this.function, key, value);
+    return this;
+  }
+
+  /** Records for cdk-nag why the two wildcard resources of `grantSchedule` are as narrow as IAM allows. */
+  private acknowledgeGrant(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) {
+      return;
+    }
+    Validations.of(principal).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
+          `it is the only action granted on "*" by ${this.node.path}.grantSchedule (the other scheduler actions are limited to this job's schedules).`,
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(Stack.of(this), this.scheduleArnPattern)}]`,
+        reason:
+          `Granted by ${this.node.path}.grantSchedule: create, update, delete and get the one-time schedules of job '${this.jobName}' only ` +
+          `(names '${this.scheduleNamePrefix}<key>', generated per key at runtime) in the one-time schedule group.`,
+      },
+    );
+  }
+}
+
+function validateProps(job: string, props: OneTimeJobProps): void {
+  const fail = (message: string): never => {
+    throw new JobConfigurationError(`job '${job}': ${message}`);
+  };
+  validateJobFunctionProps(props, fail);
+  checkInteger('deliveryRetryAttempts', props.deliveryRetryAttempts, 0, 185, fail);
+  checkDuration('deliveryMaxEventAge', props.deliveryMaxEventAge, 60, 86_400, '1 minute to 24 hours', fail);
+}
+
+/** The `lambda.Function` behind a grantee (a function, or a job built around one), if any. */
+function lambdaFunctionOf(grantee: iam.IGrantable): lambda.Function | undefined {
+  if (grantee instanceof lambda.Function) {
+    return grantee;
+  }
+  const inner = (grantee as { function?: unknown }).function;
+  return inner instanceof lambda.Function ? inner : undefined;
+}
+
+/** A resource as cdk-nag prints it: intrinsic references as `<Name>` / `<LogicalId.Attribute>`. */
+function nagResource(stack: Stack, value: string): string {
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Record<string, unknown>;
+    if (o && 'Ref' in o) return `<${String(o.Ref)}>`;
+    if (o && 'Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+    if (o && 'Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    return JSON.stringify(v);
+  };
+  return Token.isUnresolved(value) ? render(stack.resolve(value)) : value;
+}
