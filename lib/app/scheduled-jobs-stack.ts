@@ -10,6 +10,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { JobPlatform } from '../job-platform';
 import { ScheduledJob } from '../scheduled-job';
+import { ReminderJobs } from './reminder-jobs';
 
 /** Props of {@link ScheduledJobsStack}. */
 export interface ScheduledJobsStackProps extends StackProps {
@@ -84,5 +85,6 @@ export class ScheduledJobsStack extends Stack {
         reason: `${grantReason}the action family is what the bucket grant gives, scoped to that bucket.`,
       })),
     );
+    new ReminderJobs(this, 'Reminders', { platform: this.platform });
   }
 }
