@@ -1,0 +1,79 @@
+/**
+ * Exit codes of the `jobs` CLI and the errors that carry them. Every command fails with one of
+ * these (or with an unexpected error, which exits 1).
+ */
+
+/** What the `jobs` process exits with. */
+export const ExitCode = {
+  /** The command did what it was asked. */
+  OK: 0,
+  /** The operation failed: a run failed, a re-invoke failed, an AWS call failed. */
+  FAILED: 1,
+  /** Bad usage: an unknown command or flag, a bad flag value, an unknown job. */
+  USAGE: 2,
+  /** The platform was not found: no such stack, no local stack, outputs missing, emulator down. */
+  PLATFORM_NOT_FOUND: 3,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A flag or argument with a value the command cannot use. Exit code 2. */
+export class CliUsageError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.USAGE;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliUsageError';
+  }
+}
+
+/** A job name the platform does not know. Exit code 2; the message lists the known jobs. */
+export class UnknownJobError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.USAGE;
+  constructor(
+    message: string,
+    readonly job: string,
+    readonly knownJobs: readonly string[],
+  ) {
+    super(message);
+    this.name = 'UnknownJobError';
+  }
+}
+
+/** The stack (or local stack) could not be found or is not a job platform. Exit code 3. */
+export class PlatformNotFoundError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.PLATFORM_NOT_FOUND;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PlatformNotFoundError';
+  }
+}
+
+/** The command ran but what it did failed (a run, a re-invoke). Exit code 1. */
+export class OperationFailedError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.FAILED;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OperationFailedError';
+  }
+}
+
+/** Errors of other modules that mean bad usage (a bad `--until` of `jobs dev`, a bad `--at`). */
+const USAGE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'DevOptionError',
+  'StackSelectionError',
+  'OneTimeScheduleValidationError',
+  'ScheduleExpressionError',
+]);
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  const e = error as { exitCode?: unknown; name?: unknown } | undefined;
+  if (e && (e.exitCode === ExitCode.USAGE || e.exitCode === ExitCode.PLATFORM_NOT_FOUND || e.exitCode === ExitCode.FAILED)) {
+    return e.exitCode;
+  }
+  if (typeof e?.name === 'string' && USAGE_ERROR_NAMES.has(e.name)) return ExitCode.USAGE;
+  if (typeof e?.name === 'string' && (e.name === 'LocalStackNotFoundError' || e.name === 'EmulatorUnavailableError')) {
+    return ExitCode.PLATFORM_NOT_FOUND;
+  }
+  return ExitCode.FAILED;
+}

@@ -1,0 +1,189 @@
+/**
+ * Normalises the messages of the failure inbox. Two layers write to it:
+ *
+ * - **delivery** (EventBridge Scheduler could not invoke the function; its dead-letter queue): the
+ *   body is the target input, the attributes say why (`ERROR_CODE`, `ERROR_MESSAGE`,
+ *   `RETRY_ATTEMPTS`, `SCHEDULED_TIME`, `SCHEDULE_ARN`, `TARGET_ARN`...);
+ * - **execution** (the function threw on every attempt; Lambda's on-failure destination): the body
+ *   is a record with `requestContext` (`condition`, `approximateInvokeCount`, `functionArn`),
+ *   `requestPayload` (the event) and `responsePayload` (the error). A function dead-letter queue
+ *   message (body = the event, attribute `ErrorMessage`) is read as this layer too.
+ *
+ * Each becomes one row: job, slot, layer, error, attempts, age, and the original event and
+ * function to re-invoke. Pure.
+ */
+import { substituteContextAttributes } from '../local/async-invocation';
+
+/** An inbox message as received (the parts the CLI reads). */
+export interface InboxMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** Message attributes, string values. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** SQS `SentTimestamp`, epoch ms. */
+  readonly sentAt?: number;
+  /** SQS `ApproximateReceiveCount`. */
+  readonly receiveCount?: number;
+}
+
+export type FailureLayer = 'delivery' | 'execution' | 'unknown';
+
+/** One failure, normalised. */
+export interface InboxFailure {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  /** The job (`watchdog` for the platform's watchdog); undefined when the message does not say. */
+  readonly job?: string;
+  /** The run's slot as run records key it (`2026-03-01T02:00:00.000Z`, `...#<key>` for one-time runs), `manual`, or undefined. */
+  readonly slot?: string;
+  readonly layer: FailureLayer;
+  /** `ErrorType: message`. */
+  readonly error: string;
+  /** How many times it was tried (Scheduler: first delivery + retries; Lambda: approximate invoke count). */
+  readonly attempts?: number;
+  /** Why it stopped being retried (`RetriesExhausted`, `EventAgeExceeded`, `MaximumRetryAttemptsExceeded`...). */
+  readonly condition?: string;
+  /** When it entered the inbox (epoch ms). */
+  readonly sentAt?: number;
+  /** The event the function was (or would have been) invoked with: what a redrive sends again. */
+  readonly event?: unknown;
+  /** The function it was for, unqualified. */
+  readonly functionArn?: string;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An ARN without its `:$LATEST` / version / alias qualifier. */
+export function unqualified(arn: string): string {
+  const parts = arn.split(':');
+  return parts.length > 7 && parts[5] === 'function' ? parts.slice(0, 7).join(':') : arn;
+}
+
+/** The slot an event stands for, in the form run records use; `manual` for a manual run without one. */
+export function slotOf(event: unknown): string | undefined {
+  if (!isRecord(event)) return undefined;
+  const time = typeof event.scheduledTime === 'string' ? new Date(event.scheduledTime) : undefined;
+  if (time && !Number.isNaN(time.getTime())) {
+    return typeof event.key === 'string' ? `${time.toISOString()}#${event.key}` : time.toISOString();
+  }
+  return event.manual === true ? 'manual' : undefined;
+}
+
+/** The job an event is for (`watchdog` for the watchdog's event). */
+export function jobOf(event: unknown): string | undefined {
+  if (!isRecord(event)) return undefined;
+  if (typeof event.job === 'string') return event.job;
+  if (event.watchdog === true) return 'watchdog';
+  return undefined;
+}
+
+function errorText(type: unknown, message: unknown): string {
+  const t = typeof type === 'string' && type !== '' ? type : undefined;
+  const m = typeof message === 'string' ? message : message === undefined ? undefined : JSON.stringify(message);
+  if (t && m) return `${t}: ${m}`;
+  return t ?? m ?? 'unknown error';
+}
+
+function count(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;
+  return Number(text);
+}
+
+/** Normalises one inbox message. */
+export function normaliseFailure(message: InboxMessage): InboxFailure {
+  const { attributes: a } = message;
+  const base = {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle,
+    ...(message.sentAt !== undefined ? { sentAt: message.sentAt } : {}),
+  };
+
+  // Scheduler's dead-letter queue: the body is the target input, the attributes the reason.
+  if (a.ERROR_CODE !== undefined || a.SCHEDULE_ARN !== undefined) {
+    const scheduledTime = a.SCHEDULED_TIME;
+    // The body is the input after substitution; substitute anyway in case it was not.
+    const body = scheduledTime
+      ? substituteContextAttributes(message.body, {
+          scheduleArn: a.SCHEDULE_ARN ?? '',
+          scheduledTime,
+          executionId: a.EXECUTION_ID ?? '',
+          attemptNumber: 1,
+        })
+      : message.body;
+    const event = parseJson(body);
+    const retries = count(a.RETRY_ATTEMPTS);
+    const scheduleName = a.SCHEDULE_ARN?.split('/').pop();
+    const slot = slotOf(event) ?? (scheduledTime && !Number.isNaN(Date.parse(scheduledTime)) ? new Date(scheduledTime).toISOString() : undefined);
+    const job = jobOf(event) ?? scheduleName;
+    return {
+      ...base,
+      ...(job ? { job } : {}),
+      ...(slot ? { slot } : {}),
+      layer: 'delivery',
+      error: errorText(a.ERROR_CODE, a.ERROR_MESSAGE),
+      ...(retries !== undefined ? { attempts: retries + 1 } : {}),
+      ...(a.EXHAUSTED_RETRY_CONDITION ? { condition: a.EXHAUSTED_RETRY_CONDITION } : {}),
+      ...(event !== undefined ? { event } : {}),
+      ...(a.TARGET_ARN ? { functionArn: unqualified(a.TARGET_ARN) } : {}),
+    };
+  }
+
+  const parsed = parseJson(message.body);
+  // Lambda's on-failure destination record.
+  if (isRecord(parsed) && isRecord(parsed.requestContext) && 'requestPayload' in parsed) {
+    const context = parsed.requestContext;
+    const response = isRecord(parsed.responsePayload) ? parsed.responsePayload : {};
+    const event = parsed.requestPayload;
+    const job = jobOf(event);
+    const slot = slotOf(event);
+    const attempts = typeof context.approximateInvokeCount === 'number' ? context.approximateInvokeCount : undefined;
+    const timestamp = typeof parsed.timestamp === 'string' ? Date.parse(parsed.timestamp) : Number.NaN;
+    return {
+      ...base,
+      ...(base.sentAt === undefined && !Number.isNaN(timestamp) ? { sentAt: timestamp } : {}),
+      ...(job ? { job } : {}),
+      ...(slot ? { slot } : {}),
+      layer: 'execution',
+      error: errorText(response.errorType, response.errorMessage ?? (isRecord(parsed.responsePayload) ? undefined : parsed.responsePayload)),
+      ...(attempts !== undefined ? { attempts } : {}),
+      ...(typeof context.condition === 'string' ? { condition: context.condition } : {}),
+      event,
+      ...(typeof context.functionArn === 'string' ? { functionArn: unqualified(context.functionArn) } : {}),
+    };
+  }
+
+  // A function's own dead-letter queue: the body is the event.
+  if (a.ErrorMessage !== undefined || a.RequestID !== undefined) {
+    const job = jobOf(parsed);
+    const slot = slotOf(parsed);
+    return {
+      ...base,
+      ...(job ? { job } : {}),
+      ...(slot ? { slot } : {}),
+      layer: 'execution',
+      error: errorText(undefined, a.ErrorMessage ?? 'failed'),
+      ...(parsed !== undefined ? { event: parsed } : {}),
+    };
+  }
+
+  const job = jobOf(parsed);
+  const slot = slotOf(parsed);
+  return {
+    ...base,
+    ...(job ? { job } : {}),
+    ...(slot ? { slot } : {}),
+    layer: 'unknown',
+    error: 'not a Scheduler dead-letter message nor a Lambda failure record',
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * One command's connection to the platform: resolves it once, creates the SDK clients once (for
+ * AWS or for the emulator), discovers the jobs once, and closes the clients at the end.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OneTimeScheduler } from '../../lambdas/runtime/once';
+import { OperationFailedError, PlatformNotFoundError } from './errors';
+import { toJson } from './format';
+import type { CliIo } from './io';
+import { LambdaJobInvoker, LocalJobInvoker, type JobInvoker } from './invoker';
+import {
+  buildCatalog,
+  findJob,
+  functionNameOf,
+  localJobFunctions,
+  readScheduleGroup,
+  stackJobFunctions,
+  type JobCatalog,
+  type JobInfo,
+} from './job-catalog';
+import { clientConfig, resolvePlatform, type Platform, type PlatformRequest } from './platform-resolver';
+import { progressBar } from './progress';
+
+/** The flags every command that works on a platform takes. */
+export interface PlatformFlags extends PlatformRequest {
+  readonly json?: boolean;
+}
+
+/** The SDK clients of a session. */
+export interface CliClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly scheduler: SchedulerClient;
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly lambda: LambdaClient;
+}
+
+/** Replaces how clients are made (tests pass mocked or emulator-bound clients). */
+export interface SessionDeps {
+  readonly clients?: (config: ReturnType<typeof clientConfig>) => Partial<CliClients>;
+}
+
+export class CliSession {
+  private platformPromise: Promise<Platform> | undefined;
+  private clientSet: CliClients | undefined;
+  private catalogPromise: Promise<JobCatalog> | undefined;
+
+  constructor(
+    readonly io: CliIo,
+    readonly flags: PlatformFlags,
+    private readonly deps: SessionDeps = {},
+  ) {}
+
+  /** Prints a line on stdout. */
+  out(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  /** Prints a line on stderr. */
+  note(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  /** Prints `value` as JSON on stdout. */
+  json(value: unknown): void {
+    this.io.stdout.write(toJson(value));
+  }
+
+  /** The platform (resolved on first use). */
+  platform(): Promise<Platform> {
+    this.platformPromise ??= resolvePlatform(this.flags, {
+      env: this.io.env,
+      cwd: this.io.cwd,
+      cloudFormation: (config) => this.makeClients(config).cloudFormation,
+    }).then((platform) => {
+      for (const note of platform.notes) this.note(note);
+      return platform;
+    });
+    return this.platformPromise;
+  }
+
+  private makeClients(config: ReturnType<typeof clientConfig>): CliClients {
+    if (this.clientSet) return this.clientSet;
+    const given = this.deps.clients?.(config) ?? {};
+    this.clientSet = {
+      cloudFormation: given.cloudFormation ?? new CloudFormationClient(config),
+      scheduler: given.scheduler ?? new SchedulerClient(config),
+      dynamodb: given.dynamodb ?? DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+      sqs: given.sqs ?? new SQSClient(config),
+      lambda: given.lambda ?? new LambdaClient(config),
+    };
+    return this.clientSet;
+  }
+
+  /** The SDK clients for the platform. */
+  async clients(): Promise<CliClients> {
+    const platform = await this.platform();
+    return this.makeClients(clientConfig(platform));
+  }
+
+  /** Every job of the platform (discovered on first use). */
+  catalog(): Promise<JobCatalog> {
+    this.catalogPromise ??= this.discover();
+    return this.catalogPromise;
+  }
+
+  private async discover(): Promise<JobCatalog> {
+    const platform = await this.platform();
+    const clients = await this.clients();
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const schedules = await readScheduleGroup(clients.scheduler, platform.scheduleGroupName, (done, total) => {
+      if (total < 10) return;
+      bar ??= progressBar(this.io.stderr, 'reading schedules', total);
+      bar.update(done, total);
+    });
+    bar?.stop();
+    let others: Array<{ name: string; functionArn: string }> = [];
+    if (platform.localStack) {
+      others = localJobFunctions(platform.localStack);
+    } else {
+      const known = new Set(schedules.map((s) => (s.Target?.Arn ? functionNameOf(s.Target.Arn) : '')));
+      try {
+        others = await stackJobFunctions(clients, platform.stackName, platform.tableName, known);
+      } catch (error) {
+        const e = error as Error;
+        this.note(`note: jobs without a recurring schedule are not listed: reading the stack's functions failed (${e.name}: ${e.message})`);
+      }
+    }
+    return buildCatalog(platform.stackName, schedules, others);
+  }
+
+  /** The job named `name`; an unknown name fails with the list of known jobs (exit code 2). */
+  async job(name: string): Promise<JobInfo> {
+    return findJob(await this.catalog(), name);
+  }
+
+  /** What invokes functions: in this process for a local stack, the Lambda API otherwise. */
+  async invoker(options: { readonly verbose?: boolean } = {}): Promise<JobInvoker> {
+    const platform = await this.platform();
+    if (platform.localStack) {
+      return new LocalJobInvoker(platform.localStack, {
+        output: options.verbose ? (fn, text) => this.io.stderr.write(prefixLines(`[${fn.jobName ?? fn.functionName}] `, text)) : () => undefined,
+      });
+    }
+    return new LambdaJobInvoker((await this.clients()).lambda);
+  }
+
+  /** The one-time scheduler of a job (needs the platform's one-time schedule group). */
+  async oneTimeScheduler(job: JobInfo): Promise<OneTimeScheduler> {
+    const platform = await this.platform();
+    const catalog = await this.catalog();
+    if (!platform.oneTimeScheduleGroupName) {
+      throw new PlatformNotFoundError(
+        `stack '${platform.stackName}' has no one-time schedule group (no output OneTimeScheduleGroupName): declare a one-time job in it first`,
+      );
+    }
+    if (!catalog.schedulerRoleArn) {
+      throw new OperationFailedError(
+        `stack '${platform.stackName}': no schedule in group '${platform.scheduleGroupName}' names the role Scheduler assumes, so one-time schedules cannot be made`,
+      );
+    }
+    return new OneTimeScheduler({
+      client: (await this.clients()).scheduler,
+      group: platform.oneTimeScheduleGroupName,
+      job: job.name,
+      target: {
+        arn: job.functionArn,
+        roleArn: catalog.schedulerRoleArn,
+        ...(platform.failureInboxArn ? { deadLetterArn: platform.failureInboxArn } : {}),
+      },
+      ...(job.schedule?.retryPolicy ? { retryPolicy: job.schedule.retryPolicy } : {}),
+      now: () => this.io.now(),
+    });
+  }
+
+  /** Closes the clients. */
+  close(): void {
+    if (!this.clientSet) return;
+    for (const client of Object.values(this.clientSet) as Array<{ destroy?: () => void }>) client.destroy?.();
+  }
+}
+
+function prefixLines(prefix: string, text: string): string {
+  return text
+    .split('\n')
+    .map((line, i, all) => (line === '' && i === all.length - 1 ? line : `${prefix}${line}`))
+    .join('\n');
+}
