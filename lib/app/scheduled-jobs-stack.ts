@@ -11,6 +11,8 @@ import type { Construct } from 'constructs';
 import { JobPlatform } from '../job-platform';
 import { ScheduledJob } from '../scheduled-job';
 import { ReminderJobs } from './reminder-jobs';
+import { BusinessData } from './business-data';
+import { ReportJobs } from './report-jobs';
 
 /** Props of {@link ScheduledJobsStack}. */
 export interface ScheduledJobsStackProps extends StackProps {
@@ -86,5 +88,7 @@ export class ScheduledJobsStack extends Stack {
       })),
     );
     new ReminderJobs(this, 'Reminders', { platform: this.platform });
+    const businessData = new BusinessData(this, 'BusinessData', { accessLogsBucket: this.accessLogsBucket });
+    new ReportJobs(this, 'Reports', { platform: this.platform, data: businessData });
   }
 }
