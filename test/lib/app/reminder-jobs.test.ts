@@ -15,7 +15,7 @@ interface Statement {
 
 const logicalIdOf = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 
-function statementsOfRole(stack: Stack, template: Template, roleLogicalId: string): Statement[] {
+function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleLogicalId }] } });
   return Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 }
@@ -72,7 +72,7 @@ describe('ReminderJobs', () => {
 
   it('THEN the subscriptions function may schedule payment reminders and nothing else in Scheduler', () => {
     const roleId = logicalIdOf(stack, reminders.subscriptionsFunction.role! as never);
-    const statements = statementsOfRole(stack, template, roleId);
+    const statements = statementsOfRole(template, roleId);
     const scheduler = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('scheduler:') || a.startsWith('iam:')));
     expect(scheduler).toEqual(
       expect.arrayContaining([
@@ -99,7 +99,7 @@ describe('ReminderJobs', () => {
 
   it('THEN the reminder reads and conditionally updates subscriptions and sends email from the identity with the configuration set', () => {
     const roleId = logicalIdOf(stack, reminders.paymentReminder.function.role! as never);
-    const statements = statementsOfRole(stack, template, roleId);
+    const statements = statementsOfRole(template, roleId);
     const onSubscriptions = statements.filter((s) => JSON.stringify(s.Resource).includes(logicalIdOf(stack, reminders.subscriptionsTable)));
     expect(actionsOf(onSubscriptions)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     const send = statements.find((s) => s.Action === 'ses:SendEmail');
@@ -119,7 +119,7 @@ describe('ReminderJobs', () => {
     };
     expect(JSON.parse(schedule.Properties.Target.Input).payload).toEqual({ timeZone: 'Europe/London' });
     const roleId = logicalIdOf(stack, reminders.birthdayEmails.function.role! as never);
-    const onUsers = statementsOfRole(stack, template, roleId).filter((s) => JSON.stringify(s.Resource).includes(logicalIdOf(stack, reminders.usersTable)));
+    const onUsers = statementsOfRole(template, roleId).filter((s) => JSON.stringify(s.Resource).includes(logicalIdOf(stack, reminders.usersTable)));
     expect(actionsOf(onUsers)).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 

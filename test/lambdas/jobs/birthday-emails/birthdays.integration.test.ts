@@ -64,7 +64,7 @@ describe('birthday emails against moto_server', () => {
     const first = await sendBirthdayEmails(createTestContext<BirthdayPayload>({ payload: { timeZone: 'Europe/London' }, slot }), deps);
     expect(first).toEqual({ date: '2027-02-28', monthDays: ['02-28', '02-29'], sent: 3, alreadySent: 0 });
     const recipients = send.mock.calls
-      .map(([c]) => c)
+      .map(([c]) => c as unknown)
       .filter((c): c is SendEmailCommand => c instanceof SendEmailCommand)
       .map((c) => c.input.Destination?.ToAddresses?.[0])
       .sort();
