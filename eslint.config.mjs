@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.*/**', 'dist/**', 'coverage/**', '.local/**', 'bin/jobs.js'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.*/**', 'dist/**', 'coverage/**', '.local/**', 'bin/jobs.js', '.scratch*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
