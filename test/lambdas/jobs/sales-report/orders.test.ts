@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrderRecordError, orderTotalCents, parseOrder } from '../../../../lambdas/jobs/sales-report/orders';
+import { OrderRecordError, ordersSourceFromEnv, orderTotalCents, parseOrder, requireEnv } from '../../../../lambdas/jobs/sales-report/orders';
+import { JobConfigurationError } from '../../../../lambdas/runtime';
 
 const good = {
   orderId: 'o-1',
@@ -48,5 +49,19 @@ describe('parseOrder', () => {
     expect(caught).toBeInstanceOf(OrderRecordError);
     expect((caught as OrderRecordError).field).toBe(field);
     expect((caught as Error).message).toBe(message);
+  });
+});
+
+describe('configuration from the environment', () => {
+  it('reads the orders table and index the construct sets, defaulting the index to byDay', () => {
+    expect(ordersSourceFromEnv({ ORDERS_TABLE_NAME: 'orders-1', ORDERS_INDEX_NAME: 'byDayV2' })).toEqual({ tableName: 'orders-1', indexName: 'byDayV2' });
+    expect(ordersSourceFromEnv({ ORDERS_TABLE_NAME: 'orders-1' })).toEqual({ tableName: 'orders-1', indexName: 'byDay' });
+  });
+
+  it('names a missing variable', () => {
+    expect(() => requireEnv('REPORTS_BUCKET_NAME', {})).toThrow(JobConfigurationError);
+    expect(() => ordersSourceFromEnv({})).toThrow(
+      'environment variable ORDERS_TABLE_NAME: expected a resource name, got nothing (the ReportJobs construct sets it)',
+    );
   });
 });

@@ -10,6 +10,7 @@ import type { SalesReportPayload } from '../../../../lambdas/jobs/sales-report/p
 import { runSalesReport } from '../../../../lambdas/jobs/sales-report/report';
 import { sdkRetryConfig } from '../../../../lambdas/shared/retry';
 import { createTestContext } from '../../../../lambdas/runtime/testing';
+import { injectFaults } from '../../../support/fault-injection';
 import { useMoto } from '../../../support/moto';
 import { testOrder, type TestOrder } from './fakes';
 import { createBusinessData, seedOrders } from './moto-data';
@@ -18,19 +19,23 @@ const moto = useMoto();
 const HEADER = 'order_id,created_at,customer_id,product_id,product_name,quantity,unit_price,line_total,order_total\r\n';
 let seq = 0;
 
-async function setup(orders: TestOrder[]) {
-  const config = { ...moto.config(), ...sdkRetryConfig() };
+async function setup(orders: TestOrder[], faults?: { rate: number; seed: number }) {
+  const config = { ...moto.config(), ...sdkRetryConfig(10) };
   const raw = new DynamoDBClient(config);
   const s3 = new S3Client(config);
   const names = await createBusinessData(raw, s3, `${++seq}-${Date.now()}`);
   await seedOrders(raw, names.ordersTable, orders);
+  // Faults go on only after the data is in place: the job's own calls fail, not the test's set-up.
+  const injected = faults ? [injectFaults(raw, faults), injectFaults(s3, { ...faults, seed: faults.seed + 1 })] : [];
   const deps = { ddb: DynamoDBDocumentClient.from(raw), s3, orders: { tableName: names.ordersTable }, bucket: names.bucket };
   const read = async (key: string) => {
     const out = await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: key }));
     return out.Body!.transformToString();
   };
   const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: names.bucket }))).Contents ?? []).map((o) => o.Key).sort();
-  return { s3, names, deps, read, keys };
+  const stopFaults = () => injected.forEach((f) => f.remove());
+  const injectedTotal = () => injected.reduce((n, f) => n + f.injectedTotal(), 0);
+  return { s3, names, deps, read, keys, stopFaults, injectedTotal };
 }
 
 describe('sales report on moto', () => {
@@ -85,7 +90,10 @@ describe('sales report on moto', () => {
     expect(await env.read('reports/daily/2026-11-25.csv')).toBe(HEADER + rows.join(''));
   });
 
-  it('reports every day of a leap February and nothing of the days around it', async () => {
+  it.each([
+    ['without faults', undefined],
+    ['with 30% of requests failing (throttling, 500s), retried by the SDK', { rate: 0.3, seed: 42 }],
+  ])('reports every day of a leap February and nothing of the days around it, %s', async (_, faults) => {
     const one = (id: string, at: string, cents: number) =>
       testOrder(id, at, 'c-1', [{ productId: 'p-1', name: 'Thing', quantity: 1, unitPriceCents: cents }]);
     const env = await setup([
@@ -94,13 +102,15 @@ describe('sales report on moto', () => {
       one('o-feb15', '2028-02-15T12:00:00.000Z', 10),
       one('o-feb29', '2028-02-29T23:59:59.999Z', 1000),
       one('o-mar01', '2028-03-01T00:00:00.000Z', 10000),
-    ]);
+    ], faults);
 
     await runSalesReport(
       createTestContext<SalesReportPayload>({ job: 'monthly-sales-report', payload: { period: 'month' }, slot: '2028-03-01T01:00:00.000Z' }),
       env.deps,
     );
+    env.stopFaults();
 
+    if (faults) expect(env.injectedTotal()).toBeGreaterThan(5);
     expect(await env.read('reports/monthly/2028-02.csv')).toBe(
       HEADER +
         'o-feb01,2028-02-01T00:00:00.000Z,c-1,p-1,Thing,1,0.01,0.01,0.01\r\n' +

@@ -314,6 +314,22 @@ describe('runSalesReport (large reports)', () => {
     );
   });
 
+  it('starts again from the beginning when the resume state is missing, ignoring a checkpoint of another period', async () => {
+    fakeOrdersIndex(ddbMock, bigMonth, 50);
+    const fake = new FakeS3(s3Mock);
+
+    // A checkpoint whose resume state was deleted, then one of another month.
+    const stale = { csvKey: 'reports/monthly/2026-10.csv', uploadId: 'upload-x', stateKey: 'report-state/monthly/2026-10.json' };
+    const out1 = await runSalesReport(monthly({ checkpoint: stale }), deps({ partSizeBytes }));
+    const other = { csvKey: 'reports/monthly/2026-09.csv', uploadId: 'upload-1', stateKey: 'report-state/monthly/2026-09.json' };
+    const out2 = await runSalesReport(monthly({ checkpoint: other }), deps({ partSizeBytes }));
+
+    expect(out1).toMatchObject({ orderCount: 6000, revenue: '30000.00', parts: 3 });
+    expect(out2).toMatchObject({ orderCount: 6000, revenue: '30000.00', parts: 3 });
+    expect(s3Mock).toReceiveCommandTimes(CreateMultipartUploadCommand, 2);
+    expect(fake.text('reports/monthly/2026-10.csv')).toBe(expectedCsv());
+  });
+
   it('starts again from the beginning when the checkpoint\'s upload no longer exists', async () => {
     fakeOrdersIndex(ddbMock, bigMonth, 50);
     const fake = new FakeS3(s3Mock);
