@@ -3,7 +3,7 @@
  */
 import { validateTimeZone } from '../../../lib/schedule';
 import { wallClockAt } from '../../runtime/once-time';
-import { escapeHtml, type EmailMessage } from '../payment-reminder/email';
+import { escapeHtml, type EmailMessage } from '../payment-reminder/message';
 
 /** Environment variables of the birthday job. */
 export const UsersEnv = {

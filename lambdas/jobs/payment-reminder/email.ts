@@ -3,14 +3,10 @@
  * itself is built by pure functions of each job.
  */
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { EmailMessage } from './message';
 
-/** A message to one recipient. */
-export interface EmailMessage {
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html?: string;
-}
+export { escapeHtml, type EmailMessage } from './message';
+
 
 /** Where emails come from. */
 export interface EmailSender {
@@ -42,10 +38,6 @@ export async function sendEmail(sender: EmailSender, message: EmailMessage): Pro
   return out.MessageId;
 }
 
-/** Escapes text for HTML bodies. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** A variable the function needs is not set (the construct sets it; an imported function must). */
 export class MissingEnvironmentError extends Error {
