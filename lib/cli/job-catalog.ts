@@ -8,6 +8,7 @@
 import { ListStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, ListSchedulesCommand, type GetScheduleCommandOutput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { oneTimeEnvNames } from '../../lambdas/runtime/once-name';
 import { JobEnv } from '../contract';
 import type { LocalStackFile } from '../local/local-stack';
 import { UnknownJobError } from './errors';
@@ -29,7 +30,7 @@ export interface JobSchedule {
   readonly flexibleWindowMinutes: number;
   readonly roleArn?: string;
   readonly deadLetterArn?: string;
-  readonly retryPolicy?: { readonly maximumRetryAttempts?: number; readonly maximumEventAgeInSeconds?: number };
+  readonly retryPolicy?: RetryPolicy;
 }
 
 /** A job of the platform. */
@@ -42,6 +43,24 @@ export interface JobInfo {
   /** The payload its schedule gives it (`{}` without a schedule). */
   readonly payload: unknown;
   readonly schedule?: JobSchedule;
+  /**
+   * Scheduler's delivery retry policy for one-time schedules of a job without a recurring schedule,
+   * as `grantSchedule` gave it to the job's grantees (`ONCE_<JOB>_RETRY_ATTEMPTS`, ...).
+   */
+  readonly oneTimeRetryPolicy?: RetryPolicy;
+}
+
+/** Scheduler's delivery retry policy. */
+export interface RetryPolicy {
+  readonly maximumRetryAttempts?: number;
+  readonly maximumEventAgeInSeconds?: number;
+}
+
+/** A job found from its function rather than from a schedule. */
+export interface JobFunctionRef {
+  readonly name: string;
+  readonly functionArn: string;
+  readonly oneTimeRetryPolicy?: RetryPolicy;
 }
 
 /** Every job of a platform, by name. */
@@ -113,7 +132,7 @@ export function functionNameOf(arnOrName: string): string {
 export function buildCatalog(
   stackName: string,
   schedules: readonly GetScheduleCommandOutput[],
-  others: ReadonlyArray<{ readonly name: string; readonly functionArn: string }>,
+  others: readonly JobFunctionRef[],
 ): JobCatalog {
   const byName = new Map<string, JobInfo>();
   let schedulerRoleArn: string | undefined;
@@ -125,7 +144,15 @@ export function buildCatalog(
   const scheduled = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   const rest = others
     .filter((o) => !byName.has(o.name))
-    .map((o): JobInfo => ({ name: o.name, kind: 'one-time', functionArn: o.functionArn, payload: {} }))
+    .map(
+      (o): JobInfo => ({
+        name: o.name,
+        kind: 'one-time',
+        functionArn: o.functionArn,
+        payload: {},
+        ...(o.oneTimeRetryPolicy ? { oneTimeRetryPolicy: o.oneTimeRetryPolicy } : {}),
+      }),
+    )
     .sort((a, b) => a.name.localeCompare(b.name))
     .filter((job, i, all) => i === 0 || all[i - 1].name !== job.name);
   return { stackName, jobs: [...scheduled, ...rest], ...(schedulerRoleArn ? { schedulerRoleArn } : {}) };
@@ -187,26 +214,57 @@ export async function readScheduleGroup(scheduler: SchedulerClient, group: strin
   return details.filter((d): d is GetScheduleCommandOutput => d !== undefined);
 }
 
+function intIn(text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * The delivery retry policy of `job`'s one-time schedules, from the `ONCE_<JOB>_RETRY_ATTEMPTS` and
+ * `ONCE_<JOB>_MAX_EVENT_AGE_SECONDS` variables `grantSchedule` sets on the job's grantees (the first
+ * function that has them), or undefined when no function of the stack carries them.
+ */
+export function oneTimeRetryPolicy(job: string, environments: ReadonlyArray<Readonly<Record<string, string>>>): RetryPolicy | undefined {
+  const names = oneTimeEnvNames(job);
+  for (const env of environments) {
+    const attempts = intIn(env[names.retryAttempts], 0, 185);
+    const age = intIn(env[names.maxEventAgeSeconds], 60, 86_400);
+    if (attempts !== undefined || age !== undefined) {
+      return { ...(attempts !== undefined ? { maximumRetryAttempts: attempts } : {}), ...(age !== undefined ? { maximumEventAgeInSeconds: age } : {}) };
+    }
+  }
+  return undefined;
+}
+
+function withRetryPolicies(refs: ReadonlyArray<{ name: string; functionArn: string }>, environments: ReadonlyArray<Readonly<Record<string, string>>>): JobFunctionRef[] {
+  return refs.map((ref) => {
+    const policy = oneTimeRetryPolicy(ref.name, environments);
+    return policy ? { ...ref, oneTimeRetryPolicy: policy } : { ...ref };
+  });
+}
+
 /** Local mode: the job functions of `.local/<stack>.json`. */
-export function localJobFunctions(stack: LocalStackFile): Array<{ name: string; functionArn: string }> {
+export function localJobFunctions(stack: LocalStackFile): JobFunctionRef[] {
   const out: Array<{ name: string; functionArn: string }> = [];
   for (const [name, entry] of Object.entries(stack.jobs)) {
     const fn = stack.functions[entry.functionLogicalId];
     if (fn) out.push({ name, functionArn: fn.arn });
   }
-  return out;
+  return withRetryPolicies(out, Object.values(stack.functions).map((fn) => fn.environment));
 }
 
 /**
  * Against AWS: the stack's functions that run a job of this platform (a `JOB_NAME` variable and
- * the platform's table in `JOBS_TABLE_NAME`), except those already known from a schedule.
+ * the platform's table in `JOBS_TABLE_NAME`), except those already known from a schedule, with the
+ * one-time retry policy found on the functions read (see {@link oneTimeRetryPolicy}).
  */
 export async function stackJobFunctions(
   clients: { readonly cloudFormation: CloudFormationClient; readonly lambda: LambdaClient },
   stackName: string,
   tableName: string,
   knownFunctionNames: ReadonlySet<string>,
-): Promise<Array<{ name: string; functionArn: string }>> {
+): Promise<JobFunctionRef[]> {
   const candidates: string[] = [];
   let token: string | undefined;
   do {
@@ -218,12 +276,17 @@ export async function stackJobFunctions(
     }
     token = page.NextToken;
   } while (token);
+  const environments: Array<Record<string, string>> = [];
   const found = await mapLimit(candidates, 4, async (name) => {
     const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     const variables = config.Environment?.Variables ?? {};
+    environments.push(variables);
     const job = variables[JobEnv.JOB_NAME];
     if (!job || variables[JobEnv.TABLE_NAME] !== tableName || !config.FunctionArn) return undefined;
     return { name: job, functionArn: config.FunctionArn };
   });
-  return found.filter((f): f is { name: string; functionArn: string } => f !== undefined);
+  return withRetryPolicies(
+    found.filter((f): f is { name: string; functionArn: string } => f !== undefined),
+    environments,
+  );
 }

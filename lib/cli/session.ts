@@ -21,6 +21,7 @@ import {
   readScheduleGroup,
   stackJobFunctions,
   type JobCatalog,
+  type JobFunctionRef,
   type JobInfo,
 } from './job-catalog';
 import { clientConfig, resolvePlatform, type Platform, type PlatformRequest } from './platform-resolver';
@@ -119,7 +120,7 @@ export class CliSession {
       bar.update(done, total);
     });
     bar?.stop();
-    let others: Array<{ name: string; functionArn: string }> = [];
+    let others: JobFunctionRef[] = [];
     if (platform.localStack) {
       others = localJobFunctions(platform.localStack);
     } else {
@@ -173,7 +174,7 @@ export class CliSession {
         roleArn: catalog.schedulerRoleArn,
         ...(platform.failureInboxArn ? { deadLetterArn: platform.failureInboxArn } : {}),
       },
-      ...(job.schedule?.retryPolicy ? { retryPolicy: job.schedule.retryPolicy } : {}),
+      ...((job.schedule?.retryPolicy ?? job.oneTimeRetryPolicy) ? { retryPolicy: job.schedule?.retryPolicy ?? job.oneTimeRetryPolicy } : {}),
       now: () => this.io.now(),
     });
   }

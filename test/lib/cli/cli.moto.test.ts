@@ -518,11 +518,11 @@ describe('jobs schedule-once and cancel-once', () => {
     expect(scheduled).toEqual({
       code: 0,
       stderr: '',
-      stdout: `scheduled reminder once at 2026-03-30 09:00 +02:00 (2026-03-30T07:00:00Z), key 'invoice-42', schedule CliJobs-once/${name}\n`,
+      stdout: `scheduled reminder once at 2026-03-30 09:00 +02:00 (2026-03-30T07:00:00Z), key 'invoice-42', schedule CliJobs-jobs-once/${name}\n`,
     });
 
     const scheduler = new SchedulerClient(moto.config());
-    const schedule = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: 'CliJobs-once' }));
+    const schedule = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: 'CliJobs-jobs-once' }));
     expect(schedule).toMatchObject({
       ScheduleExpression: 'at(2026-03-30T09:00:00)',
       ScheduleExpressionTimezone: 'Europe/Paris',
@@ -531,6 +531,8 @@ describe('jobs schedule-once and cancel-once', () => {
         Arn: functionOf('reminder').arn,
         RoleArn: scheduleOf('nightly-report').target.roleArn,
         DeadLetterConfig: { Arn: stack.outputs.FailureInboxArn },
+        // The OneTimeJob's deliveryRetryAttempts: 3 and deliveryMaxEventAge: 10 minutes.
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
       },
     });
     expect(JSON.parse(schedule.Target!.Input!)).toMatchObject({
@@ -544,7 +546,7 @@ describe('jobs schedule-once and cancel-once', () => {
     expect(twice).toEqual({
       code: 0,
       stderr: '',
-      stdout: `reminder already has a one-time schedule with key 'invoice-42' (CliJobs-once/${name}); nothing changed (cancel it first to move it)\n`,
+      stdout: `reminder already has a one-time schedule with key 'invoice-42' (CliJobs-jobs-once/${name}); nothing changed (cancel it first to move it)\n`,
     });
 
     const listed = await jobs(['list', '--local', '--json']);
@@ -560,7 +562,7 @@ describe('jobs schedule-once and cancel-once', () => {
     expect(cancelled).toEqual({
       code: 0,
       stderr: '',
-      stdout: `cancelled the one-time run of reminder with key 'invoice-42' (CliJobs-once/${name})\n`,
+      stdout: `cancelled the one-time run of reminder with key 'invoice-42' (CliJobs-jobs-once/${name})\n`,
     });
     const none = await jobs(['cancel-once', 'reminder', '--local', '--key', 'invoice-42']);
     expect(none).toEqual({

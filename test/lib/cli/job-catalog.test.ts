@@ -11,6 +11,7 @@ import {
   jobFromSchedule,
   localJobFunctions,
   mapLimit,
+  oneTimeRetryPolicy,
   readScheduleGroup,
   scheduleStart,
   stackJobFunctions,
@@ -133,12 +134,36 @@ describe('catalog', () => {
     expect(functionNameOf('Jobs-a')).toBe('Jobs-a');
   });
 
-  it('takes the job functions of a local stack record', () => {
+  it('takes the job functions of a local stack record, with the one-time retry policy its grantees carry', () => {
     const stack = {
-      jobs: { report: { functionLogicalId: 'ReportFn', scheduleLogicalId: 'ReportSchedule' }, ghost: { functionLogicalId: 'Missing' } },
-      functions: { ReportFn: { arn: fnArn('report') } },
+      jobs: {
+        report: { functionLogicalId: 'ReportFn', scheduleLogicalId: 'ReportSchedule' },
+        'payment-reminder': { functionLogicalId: 'ReminderFn' },
+        ghost: { functionLogicalId: 'Missing' },
+      },
+      functions: {
+        ReportFn: { arn: fnArn('report'), environment: { JOB_NAME: 'report' } },
+        ReminderFn: { arn: fnArn('payment-reminder'), environment: { JOB_NAME: 'payment-reminder' } },
+        Subscriptions: { arn: fnArn('subs'), environment: { ONCE_PAYMENT_REMINDER_RETRY_ATTEMPTS: '3', ONCE_PAYMENT_REMINDER_MAX_EVENT_AGE_SECONDS: '600' } },
+      },
     } as unknown as LocalStackFile;
-    expect(localJobFunctions(stack)).toEqual([{ name: 'report', functionArn: fnArn('report') }]);
+    expect(localJobFunctions(stack)).toEqual([
+      { name: 'report', functionArn: fnArn('report') },
+      { name: 'payment-reminder', functionArn: fnArn('payment-reminder'), oneTimeRetryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 } },
+    ]);
+  });
+
+  it('reads a one-time retry policy only from valid ONCE_<JOB>_ variables', () => {
+    expect(oneTimeRetryPolicy('a-b', [{ ONCE_A_B_RETRY_ATTEMPTS: '0' }])).toEqual({ maximumRetryAttempts: 0 });
+    expect(oneTimeRetryPolicy('a-b', [{ ONCE_A_B_RETRY_ATTEMPTS: '186', ONCE_A_B_MAX_EVENT_AGE_SECONDS: '59' }, { ONCE_A_B_MAX_EVENT_AGE_SECONDS: '3600' }])).toEqual({
+      maximumEventAgeInSeconds: 3600,
+    });
+    expect(oneTimeRetryPolicy('a-b', [{ ONCE_OTHER_RETRY_ATTEMPTS: '3' }])).toBeUndefined();
+  });
+
+  it('gives the catalog entry of a job without a schedule its one-time retry policy', () => {
+    const one = buildCatalog('Jobs', [], [{ name: 'r', functionArn: fnArn('r'), oneTimeRetryPolicy: { maximumRetryAttempts: 1 } }]);
+    expect(one.jobs).toEqual([{ name: 'r', kind: 'one-time', functionArn: fnArn('r'), payload: {}, oneTimeRetryPolicy: { maximumRetryAttempts: 1 } }]);
   });
 
   it('maps with bounded concurrency, keeping the order', async () => {
@@ -203,7 +228,7 @@ describe('adapters', () => {
       .on(GetFunctionConfigurationCommand, { FunctionName: 'Jobs-reminder' })
       .resolves({ FunctionArn: fnArn('reminder'), Environment: { Variables: { JOB_NAME: 'reminder', JOBS_TABLE_NAME: 'Jobs-Table' } } })
       .on(GetFunctionConfigurationCommand, { FunctionName: 'Jobs-Watchdog' })
-      .resolves({ FunctionArn: fnArn('Watchdog'), Environment: { Variables: { JOBS_TABLE_NAME: 'Jobs-Table' } } })
+      .resolves({ FunctionArn: fnArn('Watchdog'), Environment: { Variables: { JOBS_TABLE_NAME: 'Jobs-Table', ONCE_REMINDER_RETRY_ATTEMPTS: '5' } } })
       .on(GetFunctionConfigurationCommand, { FunctionName: 'Other-job' })
       .resolves({ FunctionArn: fnArn('other'), Environment: { Variables: { JOB_NAME: 'other', JOBS_TABLE_NAME: 'Another-Table' } } });
 
@@ -214,7 +239,7 @@ describe('adapters', () => {
       new Set(['Jobs-weekly']),
     );
 
-    expect(found).toEqual([{ name: 'reminder', functionArn: fnArn('reminder') }]);
+    expect(found).toEqual([{ name: 'reminder', functionArn: fnArn('reminder'), oneTimeRetryPolicy: { maximumRetryAttempts: 5 } }]);
     expect(cloudFormation).toHaveReceivedCommandWith(ListStackResourcesCommand, { StackName: 'Jobs', NextToken: 't' });
     expect(lambda).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 3);
     expect(lambda).not.toHaveReceivedCommandWith(GetFunctionConfigurationCommand, { FunctionName: 'Jobs-weekly' });

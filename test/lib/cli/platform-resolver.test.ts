@@ -22,6 +22,7 @@ it('reads the outputs under the names JobPlatform gives them', () => {
   expect(CliOutput.FAILURE_INBOX_URL).toBe(PlatformOutput.FAILURE_INBOX_URL);
   expect(CliOutput.FAILURE_INBOX_ARN).toBe(PlatformOutput.FAILURE_INBOX_ARN);
   expect(CliOutput.SCHEDULE_GROUP_NAME).toBe(PlatformOutput.SCHEDULE_GROUP_NAME);
+  expect(CliOutput.ONE_TIME_SCHEDULE_GROUP_NAME).toBe(PlatformOutput.ONE_TIME_SCHEDULE_GROUP_NAME);
 });
 
 describe('platformSource', () => {
