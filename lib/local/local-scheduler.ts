@@ -113,9 +113,11 @@ function outcomeField(result: unknown, field: string): string | undefined {
   return undefined;
 }
 
-function jobOf(event: unknown, fn: LocalFunction, fallback: string): string {
+/** The job an event is for: its `job` field, else the function's job, else the schedule's name, else the function's. */
+function jobOf(event: unknown, fn: LocalFunction, schedule: string | undefined): string {
   const job = event && typeof event === 'object' ? (event as Record<string, unknown>).job : undefined;
-  return typeof job === 'string' ? job : (fn.jobName ?? fallback);
+  if (typeof job === 'string') return job;
+  return fn.jobName ?? (schedule ? schedule.slice(schedule.indexOf('/') + 1) : fn.functionName);
 }
 
 function scheduledTimeOf(event: unknown): string {
@@ -126,8 +128,8 @@ function scheduledTimeOf(event: unknown): string {
 export class LocalScheduler {
   private readonly schedules = new Map<string, ScheduleEntry>();
   private readonly queue: Attempt[] = [];
-  /** Deletions of schedules that fired for the last time, done once their delivery is handled. */
-  private readonly pendingCleanUps: Array<() => Promise<void>> = [];
+  /** Work after the due invocations: dead-letter deliveries, deleting schedules that completed. */
+  private readonly pendingTasks: Array<() => Promise<void>> = [];
   private readonly runs: LocalRun[] = [];
   private seq = 0;
   private stopped = false;
@@ -305,23 +307,24 @@ export class LocalScheduler {
     const completed = entry.next === undefined;
     const cleanUp = async () => {
       if (completed && d.ActionAfterCompletion === 'DELETE') {
-        await this.options.clients.scheduler.send(new DeleteScheduleCommand({ Name: d.Name, GroupName: d.GroupName }));
+        await this.options.clients.scheduler
+          .send(new DeleteScheduleCommand({ Name: d.Name, GroupName: d.GroupName }))
+          .catch((error: unknown) => {
+            throw new Error(`schedule ${entry.key}: deleting it after its last run failed: ${(error as Error).message}`, { cause: error });
+          });
         this.schedules.delete(entry.key);
       }
     };
     if (!fn) {
-      void this.undeliverable(entry, values, `the target ${targetArn} is not a function of local stack '${this.options.stack.stackName}'`)
-        .then(cleanUp)
-        .catch((error: unknown) => this.warn(`schedule ${entry.key}: ${(error as Error).message}`));
+      const message = `the target ${targetArn} is not a function of local stack '${this.options.stack.stackName}'`;
+      this.pendingTasks.push(() => this.undeliverable(entry, values, message).then(cleanUp));
       return;
     }
     let event: unknown;
     try {
       event = lambdaTargetEvent(d.Name ?? entry.key, d.Target?.Input, values);
     } catch (error) {
-      void this.undeliverable(entry, values, (error as Error).message)
-        .then(cleanUp)
-        .catch((e: unknown) => this.warn(`schedule ${entry.key}: ${(e as Error).message}`));
+      this.pendingTasks.push(() => this.undeliverable(entry, values, (error as Error).message).then(cleanUp));
       return;
     }
     this.push({
@@ -334,7 +337,7 @@ export class LocalScheduler {
       scheduledTime: values.scheduledTime,
       schedule: entry.key,
     });
-    if (completed) this.pendingCleanUps.push(cleanUp);
+    if (completed) this.pendingTasks.push(cleanUp);
   }
 
   /** A delivery Scheduler cannot make: its dead-letter queue gets the input. */
@@ -370,9 +373,9 @@ export class LocalScheduler {
       const result = await this.options.lambda.invoke(attempt.fn, attempt.event);
       await this.settle(attempt, result, startedAt);
     }
-    while (this.pendingCleanUps.length > 0) {
-      const cleanUp = this.pendingCleanUps.shift() as () => Promise<void>;
-      await cleanUp().catch((error: unknown) => this.warn(`deleting a completed schedule failed: ${(error as Error).message}`));
+    while (this.pendingTasks.length > 0) {
+      const task = this.pendingTasks.shift() as () => Promise<void>;
+      await task().catch((error: unknown) => this.warn((error as Error).message));
     }
   }
 
@@ -380,7 +383,7 @@ export class LocalScheduler {
     const { clock } = this.options;
     const fn = attempt.fn;
     const base = {
-      job: jobOf(attempt.event, fn, fn.functionName),
+      job: jobOf(attempt.event, fn, attempt.schedule),
       scheduledTime: attempt.scheduledTime,
       durationMs: result.durationMs,
       attempts: attempt.attempt,

@@ -109,8 +109,6 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const child = spawn(MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_CALL_RESET_API: 'true' },
-    // Its own process group: Ctrl-C reaches this process, which stops moto after the work in flight.
-    detached: true,
   });
   // Never outlive this process, however it ends (an uncaught error, process.exit).
   const killOnExit = () => child.kill('SIGKILL');
