@@ -65,11 +65,11 @@ export function describeReinvoke(report: InvocationReport): string {
 /** The human table of `jobs redrive`. Pure. */
 export function renderRedrive(results: readonly RedriveResult[], dryRun: boolean): string {
   if (results.length === 0) return 'nothing to redrive';
-  const table = renderTable(
-    ['JOB', 'SLOT', 'LAYER', dryRun ? 'WOULD' : 'RESULT', dryRun ? 'DETAIL' : 'MESSAGE'],
-    results.map((r) => [r.failure.job ?? '?', r.failure.slot ?? '-', r.failure.layer, truncate(r.detail, 80), r.outcome]),
-  );
-  if (dryRun) return `${table}\ndry run: nothing was invoked or deleted`;
+  const cells = (r: RedriveResult) => [r.failure.job ?? '?', r.failure.slot ?? '-', r.failure.layer, truncate(r.detail, 80)];
+  if (dryRun) {
+    return `${renderTable(['JOB', 'SLOT', 'LAYER', 'WOULD'], results.map(cells))}\ndry run: nothing was invoked or deleted`;
+  }
+  const table = renderTable(['JOB', 'SLOT', 'LAYER', 'RESULT', 'MESSAGE'], results.map((r) => [...cells(r), r.outcome]));
   const deleted = results.filter((r) => r.outcome === 'deleted').length;
   return `${table}\n${deleted} of ${results.length} redriven and deleted; ${results.length - deleted} kept in the inbox`;
 }

@@ -439,11 +439,11 @@ describe('jobs failures and redrive', () => {
       stderr: '',
       stdout:
         table([
-          ['JOB', 'SLOT', 'LAYER', 'WOULD', 'DETAIL'],
-          ['weekday-sync', '2026-03-26T13:00:00.000Z', 'delivery', `re-invoke ${functionOf('weekday-sync').functionName}`, 'planned'],
-          ['nightly-report', '2026-03-26T01:30:00.000Z', 'execution', `re-invoke ${functionOf('nightly-report').functionName}`, 'planned'],
-          ['legacy-export', '2026-03-01T00:00:00.000Z', 'execution', `re-invoke ${functionOf('legacy-export').functionName}`, 'planned'],
-          ['?', '-', 'unknown', 'skip: no original event in the message', 'planned'],
+          ['JOB', 'SLOT', 'LAYER', 'WOULD'],
+          ['weekday-sync', '2026-03-26T13:00:00.000Z', 'delivery', `re-invoke ${functionOf('weekday-sync').functionName}`],
+          ['nightly-report', '2026-03-26T01:30:00.000Z', 'execution', `re-invoke ${functionOf('nightly-report').functionName}`],
+          ['legacy-export', '2026-03-01T00:00:00.000Z', 'execution', `re-invoke ${functionOf('legacy-export').functionName}`],
+          ['?', '-', 'unknown', 'skip: no original event in the message'],
         ]) + '\ndry run: nothing was invoked or deleted\n',
     });
     const left = await jobs(['failures', '--local', '--json'], { now: later() });

@@ -183,6 +183,9 @@ describe('failures and redrive', () => {
     expect(renderFailures([], NOW, 0, undefined)).toBe('the failure inbox is empty');
     expect(renderFailures([], NOW, 2, 'report')).toBe('no failures of report in the inbox (2 of other jobs)');
     expect(renderRedrive([], false)).toBe('nothing to redrive');
+    expect(renderRedrive([{ failure: failure('1', { job: 'report', slot: 's1' }), outcome: 'planned', detail: 're-invoke Jobs-report' }], true)).toBe(
+      ['JOB     SLOT  LAYER      WOULD', 'report  s1    execution  re-invoke Jobs-report', 'dry run: nothing was invoked or deleted'].join('\n'),
+    );
     expect(
       renderRedrive(
         [
