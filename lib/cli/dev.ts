@@ -15,6 +15,7 @@ interface DevCommandOptions {
   readonly verbose?: boolean;
   readonly region?: string;
   readonly progress: boolean;
+  readonly cache: boolean;
 }
 
 /** The `dev` command, ready to be added to the `jobs` program. */
@@ -34,6 +35,7 @@ export function devCommand(): Command {
     .option('--verbose', 'also print what the handlers log (always written to .local/logs/<stack>.log)')
     .addOption(new Option('--region <region>', 'region of the local stack').env('AWS_REGION').default('us-east-1'))
     .option('--no-progress', 'no progress bar during a simulation')
+    .option('--no-cache', 'synthesize the app even when no project file changed since the last run')
     .addHelpText(
       'after',
       '\nExamples:\n  npm start                          # follow the real clock until Ctrl-C\n' +
@@ -61,6 +63,7 @@ export function devCommand(): Command {
           verbose: options.verbose,
           region: options.region,
           progress: options.progress,
+          cache: options.cache,
           signal: controller.signal,
         });
         process.exitCode = controller.signal.aborted ? 130 : result.exitCode;

@@ -5,8 +5,9 @@
  * asset is.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CfnTemplate } from './template-resolver';
 
 export class SynthesisError extends Error {
@@ -45,7 +46,51 @@ export interface SynthOptions {
   /** Account and region given to the app as `CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`. */
   readonly account: string;
   readonly region: string;
+  /**
+   * Reuse the assembly already in `outDir` when the app command, its context and every project
+   * file (sources, `cdk.json`, `package-lock.json`...) are unchanged since it was synthesized.
+   * @default false
+   */
+  readonly reuse?: boolean;
 }
+
+/** The result of {@link synthesize}. */
+export interface SynthResult extends CloudAssembly {
+  /** True when the assembly in `outDir` was up to date and reused. */
+  readonly reused: boolean;
+}
+
+/** Directories never part of the fingerprint (dependencies, build output, local state, VCS). */
+const UNHASHED = new Set(['node_modules', '.git', '.local', 'dist', 'coverage', 'cdk.out', '.cdk.staging']);
+
+/**
+ * A digest of what a synthesis depends on: the command, the context, the account and region, and
+ * the path and content of every project file outside dependencies, build output, local state and
+ * `exclude` (absolute paths: the output directory itself).
+ */
+export function synthFingerprint(
+  projectDir: string,
+  command: string,
+  context: unknown,
+  account: string,
+  region: string,
+  exclude: readonly string[] = [],
+): string {
+  const hash = createHash('sha256').update(JSON.stringify({ command, context, account, region }));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (UNHASHED.has(entry.name) || entry.name.startsWith('cdk.out')) continue;
+      const path = join(dir, entry.name);
+      if (exclude.includes(path)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && !entry.name.endsWith('.md')) hash.update(`\0${relative(projectDir, path)}\0`).update(readFileSync(path));
+    }
+  };
+  walk(projectDir);
+  return hash.digest('hex');
+}
+
+const FINGERPRINT_FILE = 'local-synth-fingerprint';
 
 function readJson(file: string): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined;
@@ -87,16 +132,22 @@ export function appCommand(projectDir: string): string {
  *
  * @throws SynthesisError with the app's error output when it fails.
  */
-export async function synthesize(options: SynthOptions): Promise<CloudAssembly> {
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const projectDir = resolve(options.projectDir ?? process.cwd());
   const command = options.app ?? appCommand(projectDir);
   const outDir = resolve(projectDir, options.outDir);
+  const context = projectContext(projectDir, options.context);
+  const fingerprint = options.reuse ? synthFingerprint(projectDir, command, context, options.account, options.region, [outDir]) : undefined;
+  const fingerprintFile = join(outDir, FINGERPRINT_FILE);
+  if (fingerprint && existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint) {
+    return { ...readCloudAssembly(outDir), reused: true };
+  }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CDK_OUTDIR: outDir,
-    CDK_CONTEXT_JSON: JSON.stringify(projectContext(projectDir, options.context)),
+    CDK_CONTEXT_JSON: JSON.stringify(context),
     CDK_DEFAULT_ACCOUNT: options.account,
     CDK_DEFAULT_REGION: options.region,
   };
@@ -122,7 +173,9 @@ export async function synthesize(options: SynthOptions): Promise<CloudAssembly> 
       `the CDK app '${command}' wrote no cloud assembly to ${outDir} (does it create an App and let it synthesize?)\n${output.text.trim()}`,
     );
   }
-  return readCloudAssembly(outDir);
+  const assembly = readCloudAssembly(outDir);
+  if (fingerprint) writeFileSync(fingerprintFile, fingerprint);
+  return { ...assembly, reused: false };
 }
 
 interface ManifestArtifact {

@@ -33,6 +33,8 @@ export interface DevOptions {
    * @default the `app` of `cdk.json`
    */
   readonly app?: string;
+  /** Reuse the last synthesized assembly when no project file changed. @default true */
+  readonly cache?: boolean;
   /** Where local state goes (cloud assembly, `<stack>.json`, logs). @default `<projectDir>/.local` */
   readonly stateDir?: string;
   /** Use this emulator instead of starting moto. @default process.env.AWS_ENDPOINT_URL */
@@ -117,14 +119,24 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const t0 = performance.now();
     const prebuilt = options.app !== undefined && existsSync(join(resolve(projectDir, options.app), 'manifest.json'));
     const assembly = prebuilt
-      ? readCloudAssembly(resolve(projectDir, options.app as string))
-      : await synthesize({ projectDir, app: options.app, outDir: join(stateDir, 'cdk.out'), account: LOCAL_ACCOUNT, region });
+      ? { ...readCloudAssembly(resolve(projectDir, options.app as string)), reused: true }
+      : await synthesize({
+          projectDir,
+          app: options.app,
+          outDir: join(stateDir, 'cdk.out'),
+          account: LOCAL_ACCOUNT,
+          region,
+          reuse: options.cache !== false,
+        });
     const artifact = pickStack(assembly.stacks, options.stack);
     const synthMs = performance.now() - t0;
+    const where = relative(projectDir, assembly.dir);
     say(
       prebuilt
-        ? `read        ${artifact.stackName} from ${relative(projectDir, assembly.dir)}`
-        : `synthesized ${artifact.stackName} into ${relative(projectDir, assembly.dir)} in ${(synthMs / 1000).toFixed(1)} s`,
+        ? `read        ${artifact.stackName} from ${where}`
+        : assembly.reused
+          ? `reused      ${artifact.stackName} from ${where} (nothing changed since it was synthesized)`
+          : `synthesized ${artifact.stackName} into ${where} in ${(synthMs / 1000).toFixed(1)} s`,
     );
 
     const t1 = performance.now();
