@@ -65,8 +65,26 @@ const USAGE_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ScheduleExpressionError',
 ]);
 
+/** True for a refused connection: the endpoint (an emulator that stopped) is not there. */
+export function isConnectionRefused(error: unknown): boolean {
+  const e = error as { code?: unknown; errors?: unknown } | undefined;
+  if (e?.code === 'ECONNREFUSED') return true;
+  return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every((inner) => isConnectionRefused(inner));
+}
+
+/** The line `jobs` prints for an error (without the `jobs: ` prefix). */
+export function describeError(error: unknown): string {
+  const e = error as Error | undefined;
+  const text = `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message || String(error)}`;
+  if (isConnectionRefused(error)) {
+    return `${text}: the AWS API endpoint does not answer; for a local stack, is 'npm start' still running? (a stopped run's .local/<stack>.json may be stale)`;
+  }
+  return text;
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeOf(error: unknown): ExitCodeValue {
+  if (isConnectionRefused(error)) return ExitCode.PLATFORM_NOT_FOUND;
   const e = error as { exitCode?: unknown; name?: unknown } | undefined;
   if (e && (e.exitCode === ExitCode.USAGE || e.exitCode === ExitCode.PLATFORM_NOT_FOUND || e.exitCode === ExitCode.FAILED)) {
     return e.exitCode;

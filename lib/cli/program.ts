@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { devCommand } from './dev';
-import { ExitCode, exitCodeOf, type ExitCodeValue } from './errors';
+import { describeError, ExitCode, exitCodeOf, type ExitCodeValue } from './errors';
 import { processIo, type CliIo } from './io';
 import type { SessionDeps } from './session';
 import type { CommandEnv } from './commands/common';
@@ -55,7 +55,7 @@ export interface RunCliOptions extends Partial<CliIo> {
 
 /**
  * Runs `jobs <argv...>` in this process and resolves with its exit code: 0 ok, 1 the operation
- * failed, 2 bad usage or unknown job, 3 platform not found. Never throws for a command's error:
+ * failed, 2 bad usage or unknown job, 3 platform not found (a refused connection included). Never throws for a command's error:
  * it prints `jobs: <error>` on stderr (and the stack with `JOBS_DEBUG=1`).
  */
 export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
@@ -70,9 +70,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       // --help and --version exit 0; every other commander error is bad usage (already printed).
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    const e = error as Error;
-    io.stderr.write(`jobs: ${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(error)}\n`);
-    if (io.env.JOBS_DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
+    io.stderr.write(`jobs: ${describeError(error)}\n`);
+    if (io.env.JOBS_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return exitCodeOf(error);
   }
 }

@@ -16,7 +16,7 @@ import { renderPause } from '../../../lib/cli/commands/pause';
 import { planRedrive, renderRedrive } from '../../../lib/cli/commands/redrive';
 import { manualEvent, renderRun, runExitCode } from '../../../lib/cli/commands/run';
 import { renderFailures } from '../../../lib/cli/commands/failures';
-import { ExitCode, exitCodeOf, OperationFailedError } from '../../../lib/cli/errors';
+import { describeError, ExitCode, exitCodeOf, OperationFailedError } from '../../../lib/cli/errors';
 import type { InboxFailure } from '../../../lib/cli/failure-message';
 import { buildCatalog, type JobInfo } from '../../../lib/cli/job-catalog';
 import { runCli } from '../../../lib/cli/program';
@@ -206,6 +206,17 @@ describe('exit codes', () => {
     expect(exitCodeOf(Object.assign(new Error('no moto'), { name: 'EmulatorUnavailableError' }))).toBe(ExitCode.PLATFORM_NOT_FOUND);
     expect(exitCodeOf(new Error('socket hang up'))).toBe(ExitCode.FAILED);
     expect(exitCodeOf('weird')).toBe(ExitCode.FAILED);
+  });
+
+  it('reads a refused connection as the platform not being there, with a hint', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+    const both = new AggregateError([refused, Object.assign(new Error('connect ECONNREFUSED ::1:4566'), { code: 'ECONNREFUSED' })], 'refused');
+    expect(exitCodeOf(refused)).toBe(ExitCode.PLATFORM_NOT_FOUND);
+    expect(exitCodeOf(both)).toBe(ExitCode.PLATFORM_NOT_FOUND);
+    expect(describeError(refused)).toBe(
+      "connect ECONNREFUSED 127.0.0.1:4566: the AWS API endpoint does not answer; for a local stack, is 'npm start' still running? (a stopped run's .local/<stack>.json may be stale)",
+    );
+    expect(describeError(Object.assign(new Error('no'), { name: 'ThrottlingException' }))).toBe('ThrottlingException: no');
   });
 });
 
