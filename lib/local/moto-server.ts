@@ -41,9 +41,27 @@ export interface StartEmulatorOptions {
    * @default 30000
    */
   readonly startTimeoutMs?: number;
+  /**
+   * Serve one request at a time. moto's threaded server applies concurrent UpdateItem calls to one
+   * item without a lock (concurrent `ADD n :1` lose increments), which is weaker than DynamoDB, where
+   * every single-item write is atomic. Serialising requests restores that guarantee for tests that
+   * race many clients on one item; clients still interleave their requests freely.
+   * @default false
+   */
+  readonly atomic?: boolean;
 }
 
 const MOTO_BINARY = process.env.MOTO_SERVER_BIN ?? 'moto_server';
+/** The Python that has moto installed (the one `moto_server` runs on). */
+const PYTHON_BINARY = process.env.MOTO_PYTHON_BIN ?? 'python3';
+/** moto's own server entry point, with werkzeug's threading turned off (see `atomic`). */
+const ATOMIC_MOTO_SCRIPT = [
+  'import sys',
+  'from werkzeug.serving import run_simple',
+  'from moto.server import DomainDispatcherApplication, create_backend_app',
+  'app = DomainDispatcherApplication(create_backend_app)',
+  "run_simple('127.0.0.1', int(sys.argv[1]), app, threaded=False)",
+].join('\n');
 
 /** Finds a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -106,9 +124,12 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)], {
+  const [command, args] = options.atomic
+    ? [PYTHON_BINARY, ['-c', ATOMIC_MOTO_SCRIPT, String(port)]]
+    : [MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)]];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_CALL_RESET_API: 'true' },
+    env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
   });
   // Never outlive this process, however it ends (an uncaught error, process.exit).
   const killOnExit = () => child.kill('SIGKILL');

@@ -12,10 +12,11 @@ export interface MotoHandle {
   config(): ReturnType<typeof localClientConfig>;
 }
 
-export function useMoto(): MotoHandle {
+/** @param options.atomic serve one request at a time (see `StartEmulatorOptions.atomic`). */
+export function useMoto(options: { readonly atomic?: boolean } = {}): MotoHandle {
   let endpoint: LocalEndpoint | undefined;
   beforeAll(async () => {
-    endpoint = await startEmulator({ forceLocal: true });
+    endpoint = await startEmulator({ forceLocal: true, atomic: options.atomic });
   });
   afterAll(async () => {
     await endpoint?.stop();

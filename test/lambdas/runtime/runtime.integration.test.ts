@@ -10,7 +10,8 @@ import type { JobEvent } from '../../../lib/contract';
 import { defineJob, JobStateStore, LOCAL_INVOKE_SYMBOL } from '../../../lambdas/runtime';
 import { useMoto } from '../../support/moto';
 
-const moto = useMoto();
+// Atomic: 100 clients race on one item; DynamoDB applies each single-item write atomically, threaded moto does not.
+const moto = useMoto({ atomic: true });
 const TABLE = 'JobStateIntegration';
 let documentClient: DynamoDBDocumentClient;
 let store: JobStateStore;

@@ -1,3 +1,5 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../lib/local/moto-server';
@@ -33,5 +35,33 @@ describe('moto-server', () => {
     await external.stop(); // must not stop the shared one
     const sqs = new SQSClient(moto.config());
     await expect(sqs.send(new ListQueuesCommand({}))).resolves.toBeDefined();
+  });
+});
+
+describe('moto-server in atomic mode', () => {
+  const moto = useMoto({ atomic: true });
+
+  it('applies 100 concurrent increments of one item without losing any, as DynamoDB does', async () => {
+    // Prepare
+    const raw = new DynamoDBClient(moto.config());
+    await raw.send(
+      new CreateTableCommand({
+        TableName: 'counters',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const doc = DynamoDBDocumentClient.from(raw);
+    await doc.send(new PutCommand({ TableName: 'counters', Item: { pk: 'a', n: 0 } }));
+    // Act
+    await Promise.all(
+      Array.from({ length: 100 }, () =>
+        doc.send(new UpdateCommand({ TableName: 'counters', Key: { pk: 'a' }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': 1 } })),
+      ),
+    );
+    // Assess
+    const out = await doc.send(new GetCommand({ TableName: 'counters', Key: { pk: 'a' } }));
+    expect(out.Item?.n).toBe(100);
   });
 });
