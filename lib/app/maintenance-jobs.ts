@@ -191,7 +191,12 @@ export class MaintenanceJobs extends Construct {
     this.backupBucket.grantPutAcl(this.backup);
     for (const source of sources) this.bucketRead(source);
     for (const table of tables) {
-      table.grant(this.backup, 'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ExportTableToPointInTime');
+      // On the table only (table.grant would add its indexes too, which the job never touches).
+      iam.Grant.addToPrincipal({
+        grantee: this.backup,
+        actions: ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ExportTableToPointInTime'],
+        resourceArns: [table.tableArn],
+      });
       iam.Grant.addToPrincipal({ grantee: this.backup, actions: ['dynamodb:DescribeExport'], resourceArns: [`${table.tableArn}/export/*`] });
     }
     this.acknowledgeGrants(tables, sources);

@@ -12,6 +12,7 @@ import { JobPlatform } from '../job-platform';
 import { ScheduledJob } from '../scheduled-job';
 import { ReminderJobs } from './reminder-jobs';
 import { BusinessData } from './business-data';
+import { MaintenanceJobs } from './maintenance-jobs';
 import { ReportJobs } from './report-jobs';
 
 /** Props of {@link ScheduledJobsStack}. */
@@ -90,5 +91,11 @@ export class ScheduledJobsStack extends Stack {
     new ReminderJobs(this, 'Reminders', { platform: this.platform });
     const businessData = new BusinessData(this, 'BusinessData', { accessLogsBucket: this.accessLogsBucket });
     new ReportJobs(this, 'Reports', { platform: this.platform, data: businessData });
+    new MaintenanceJobs(this, 'Maintenance', {
+      platform: this.platform,
+      tables: [businessData.ordersTable, businessData.customersTable],
+      sources: [{ bucket: businessData.reportsBucket, prefix: BusinessData.REPORTS_PREFIX }],
+      accessLogsBucket: this.accessLogsBucket,
+    });
   }
 }
