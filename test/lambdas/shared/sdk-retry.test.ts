@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { sdkRetryConfig } from '../../../lambdas/shared/retry';
@@ -13,7 +14,7 @@ describe('sdkRetryConfig', () => {
       requestHandler: {
         handle: async () => {
           attempts++;
-          const { Readable } = await import('node:stream');
+
           if (attempts < 3) {
             return {
               response: {

@@ -51,7 +51,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true); // EMF metric lines
-  ({ handler } = (await import('../../../../lambdas/jobs/cleanup/handler')) as unknown as { handler: typeof handler });
+  ({ handler } = (await import('../../../../lambdas/jobs/cleanup/handler.js')) as unknown as { handler: typeof handler });
 });
 
 afterAll(() => {
