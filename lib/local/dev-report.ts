@@ -62,6 +62,7 @@ export function runLine(run: LocalRun): string {
   const slot = run.scheduledTime || run.startedAt.replace(/\.\d{3}Z$/, 'Z');
   const parts = [slot.padEnd(20), run.job.padEnd(24), String(run.status).padEnd(9), `${run.durationMs} ms`.padStart(8)];
   if (run.trigger === 'invoke') parts.push('(async invoke)');
+  if (run.trigger === 'stream') parts.push(`(stream, ${run.records ?? 0} record${run.records === 1 ? '' : 's'})`);
   if (run.attempts > 1) parts.push(`after ${run.attempts} attempts`);
   if (run.reason) parts.push(`(${run.reason})`);
   if (run.error) parts.push(`${run.error.type}: ${run.error.message}`);
@@ -156,6 +157,7 @@ export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: 
         attempts: r.attempts,
         trigger: r.trigger,
         ...(r.schedule ? { schedule: r.schedule } : {}),
+        ...(r.records !== undefined ? { records: r.records } : {}),
         ...(r.reason ? { reason: r.reason } : {}),
         ...(r.error ? { error: r.error } : {}),
       })),

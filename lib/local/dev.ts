@@ -4,6 +4,7 @@
  * stack in the emulator, records it in `.local/<stack>.json`, seeds demo data, then runs the local
  * scheduler: on the real clock until stopped, or on a simulated clock up to `--until` (time travel).
  */
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,6 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
+import { EventSourceRunner } from './event-sources';
 import { DevOptionError, jsonSummary, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
@@ -161,13 +163,6 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     );
     for (const warning of warnings) say(`  warning: ${warning}`);
 
-    const t2 = performance.now();
-    if (options.seed !== false) {
-      for (const line of await runSeeds(projectDir, stack, new Date(from))) say(`seeded      ${line}`);
-    }
-    const seedMs = performance.now() - t2;
-    await options.onReady?.(stack);
-
     const logDir = join(stateDir, 'logs');
     mkdirSync(logDir, { recursive: true });
     const logPath = join(logDir, `${stack.stackName}.log`);
@@ -178,25 +173,45 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       output: (fn, text) => {
         writeSync(fd, text);
         if (options.verbose) {
-          const prefix = `  [${fn.jobName ?? fn.functionName}] `;
+          const prefix = `  [${fn.jobName ?? fn.constructPath ?? fn.functionName}] `;
           output.stderr(text.replace(/^(?=.)/gm, prefix));
         }
       },
     });
-
     const clock: Clock = simulate ? new SimulatedClock(from) : realClock;
-    const bars = simulate && options.progress !== false && process.stderr.isTTY ? progressBars(from, until as number) : undefined;
+    let bars: ReturnType<typeof progressBars> | undefined;
     const live = (line: string) => {
       if (bars) bars.multi.log(`${line}\n`);
       else say(line);
     };
-    let failed = 0;
-    let count = 0;
-    const scheduler = new LocalScheduler({
+    const clients = { scheduler: new SchedulerClient(config), sqs: new SQSClient(config), sns: new SNSClient(config) };
+
+    // Stream readers take their position now, as the mappings would at deploy: seeded data is delivered.
+    const eventSources = new EventSourceRunner({
       stack,
       lambda,
       clock,
-      clients: { scheduler: new SchedulerClient(config), sqs: new SQSClient(config), sns: new SNSClient(config) },
+      clients: { ...clients, streams: new DynamoDBStreamsClient(config) },
+      onInvocation: (invocation) => scheduler.recordEventSourceInvocation(invocation),
+      warn: (m) => live(`warning: ${m}`),
+    });
+    await eventSources.start();
+
+    const t2 = performance.now();
+    if (options.seed !== false) {
+      for (const line of await runSeeds(projectDir, stack, new Date(from))) say(`seeded      ${line}`);
+    }
+    const seedMs = performance.now() - t2;
+    await options.onReady?.(stack);
+
+    let failed = 0;
+    let count = 0;
+    const scheduler: LocalScheduler = new LocalScheduler({
+      stack,
+      lambda,
+      clock,
+      clients,
+      eventSources,
       ...(until !== undefined ? { until } : {}),
       startedAt: from,
       warn: (m) => live(`warning: ${m}`),
@@ -220,6 +235,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
         ? `simulating  ${new Date(from).toISOString()} -> ${new Date(until as number).toISOString()} (handler output: ${relative(projectDir, logPath)})`
         : `running     on the real clock; Ctrl-C to stop (handler output: ${relative(projectDir, logPath)})`,
     );
+    if (simulate && options.progress !== false && process.stderr.isTTY) bars = progressBars(from, until as number);
     const t3 = performance.now();
     const runs = await scheduler.run();
     const runMs = performance.now() - t3;

@@ -31,11 +31,17 @@ import {
 } from './async-invocation';
 import { schedulerTime, SimulatedClock, type Clock } from './clock';
 import { arnService, deliver } from './destinations';
+import type { EventSourceInvocation, EventSourceRunner } from './event-sources';
 import type { InvocationError, InvocationResult, LocalLambda } from './local-lambda';
 import { findLocalFunction, type LocalFunction, type LocalStackFile } from './local-stack';
 
 /** Status of a run in the summary: the runtime's outcome, or FAILED when the invocation failed. */
-export type LocalRunStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'DUPLICATE' | 'CONTINUED' | string;
+/**
+ * Status of a run in the summary: the runtime's outcome (`SUCCEEDED`, `SKIPPED`, `DUPLICATE`,
+ * `CONTINUED`...), `FAILED` when it failed for good, `RETRYING` for a stream batch that failed and
+ * will be retried.
+ */
+export type LocalRunStatus = string;
 
 /** One event handled by a function: a schedule's delivery or an asynchronous invoke, with its retries. */
 export interface LocalRun {
@@ -46,8 +52,13 @@ export interface LocalRun {
   /** Duration of the last attempt. */
   readonly durationMs: number;
   readonly attempts: number;
-  /** `schedule` (a delivery of a schedule) or `invoke` (an asynchronous invoke, e.g. a continuation). */
-  readonly trigger: 'schedule' | 'invoke';
+  /**
+   * `schedule` (a delivery of a schedule), `invoke` (an asynchronous invoke, e.g. a continuation) or
+   * `stream` (a batch of DynamoDB stream records from an event source mapping).
+   */
+  readonly trigger: 'schedule' | 'invoke' | 'stream';
+  /** Records in the batch (stream runs). */
+  readonly records?: number;
   /** `<group>/<name>` of the schedule, for scheduled runs. */
   readonly schedule?: string;
   readonly functionName: string;
@@ -69,6 +80,8 @@ export interface LocalSchedulerOptions {
   readonly until?: number;
   /** Called after every finished run (retries included). */
   readonly onRun?: (run: LocalRun) => void;
+  /** Event source mappings to run (DynamoDB streams), already started. @default none */
+  readonly eventSources?: EventSourceRunner;
   /** Called whenever the clock moves. */
   readonly onTick?: (now: number) => void;
   /** Warnings (undeliverable records, unknown targets). @default ignored */
@@ -78,7 +91,7 @@ export interface LocalSchedulerOptions {
    * @default the clock's time when `run()` starts
    */
   readonly startedAt?: number;
-  /** Real mode: how often the groups are listed when nothing is due. @default 5000 */
+  /** Real mode: how often the groups are listed and the streams read when nothing is due. @default 1000 */
   readonly pollIntervalMs?: number;
 }
 
@@ -168,20 +181,23 @@ export class LocalScheduler {
     const { clock } = this.options;
     const simulated = clock instanceof SimulatedClock ? clock : undefined;
     await this.refresh(this.options.startedAt ?? clock.now());
+    await this.pumpEventSources();
     while (!this.stopped) {
       const due = this.nextDue();
       const until = this.options.until;
       if (due === undefined || (until !== undefined && due > until)) {
         if (simulated) break;
         if (until !== undefined && clock.now() >= until) break;
-        await this.sleep(this.options.pollIntervalMs ?? 5000);
+        await this.sleep(this.options.pollIntervalMs ?? 1000);
         await this.refresh(clock.now());
+        await this.pumpEventSources();
         continue;
       }
       if (simulated) simulated.advanceTo(due);
       else if (due > clock.now()) {
-        await this.sleep(Math.min(due - clock.now(), this.options.pollIntervalMs ?? 5000));
+        await this.sleep(Math.min(due - clock.now(), this.options.pollIntervalMs ?? 1000));
         await this.refresh(clock.now());
+        await this.pumpEventSources();
         continue;
       }
       this.options.onTick?.(clock.now());
@@ -191,14 +207,46 @@ export class LocalScheduler {
     }
     if (simulated) {
       // Finish what already started (retries, continuations) so every fired slot has an outcome.
-      while (!this.stopped && this.queue.length > 0) {
-        simulated.advanceTo(this.queue[0].at);
+      for (let due = this.finishing(); !this.stopped && due !== undefined; due = this.finishing()) {
+        simulated.advanceTo(due);
         this.options.onTick?.(clock.now());
         await this.drain();
       }
       if (this.options.until !== undefined) simulated.advanceTo(this.options.until);
     }
     return this.runs;
+  }
+
+  /** After the end of a simulation: when the next retry or continuation is due, if any. */
+  private finishing(): number | undefined {
+    const queued = this.queue[0]?.at;
+    const sources = this.options.eventSources?.nextDue();
+    if (queued === undefined) return sources;
+    return sources === undefined ? queued : Math.min(queued, sources);
+  }
+
+  /** Delivers stream records written so far (by seeds, jobs or anyone else). */
+  private async pumpEventSources(): Promise<void> {
+    if (!this.options.eventSources || this.stopped) return;
+    await this.options.eventSources.pump();
+  }
+
+  /** Records an event source invocation as a run (stream batches). */
+  recordEventSourceInvocation(invocation: EventSourceInvocation): void {
+    const { fn, result, outcome } = invocation;
+    this.record({
+      job: fn.jobName ?? fn.constructPath ?? fn.functionName,
+      scheduledTime: '',
+      status: outcome === 'succeeded' ? (outcomeField(result.result, 'status') ?? 'SUCCEEDED') : outcome === 'failed' ? 'FAILED' : 'RETRYING',
+      durationMs: result.durationMs,
+      attempts: invocation.attempt,
+      trigger: 'stream',
+      records: invocation.records,
+      functionName: fn.functionName,
+      startedAt: new Date(invocation.startedAt).toISOString(),
+      ...(result.error ? { error: { type: result.error.errorType, message: result.error.errorMessage } } : {}),
+      ...(outcome === 'failed' && invocation.source.onFailureArn ? { failureDestination: invocation.source.onFailureArn } : {}),
+    });
   }
 
   private push(attempt: Omit<Attempt, 'seq'>): void {
@@ -208,6 +256,8 @@ export class LocalScheduler {
 
   private nextDue(): number | undefined {
     let due = this.queue[0]?.at;
+    const sources = this.options.eventSources?.nextDue();
+    if (sources !== undefined && (due === undefined || sources < due)) due = sources;
     for (const entry of this.schedules.values()) {
       if (entry.next !== undefined && (due === undefined || entry.next < due)) due = entry.next;
     }
@@ -367,16 +417,20 @@ export class LocalScheduler {
   /** Runs every attempt that is due now, in order (attempts may add more, e.g. continuations). */
   private async drain(): Promise<void> {
     const { clock } = this.options;
-    while (!this.stopped && this.queue.length > 0 && this.queue[0].at <= clock.now()) {
-      const attempt = this.queue.shift() as Attempt;
-      const startedAt = clock.now();
-      const result = await this.options.lambda.invoke(attempt.fn, attempt.event);
-      await this.settle(attempt, result, startedAt);
-    }
-    while (this.pendingTasks.length > 0) {
-      const task = this.pendingTasks.shift() as () => Promise<void>;
-      await task().catch((error: unknown) => this.warn((error as Error).message));
-    }
+    do {
+      while (!this.stopped && this.queue.length > 0 && this.queue[0].at <= clock.now()) {
+        const attempt = this.queue.shift() as Attempt;
+        const startedAt = clock.now();
+        const result = await this.options.lambda.invoke(attempt.fn, attempt.event);
+        await this.settle(attempt, result, startedAt);
+      }
+      while (this.pendingTasks.length > 0) {
+        const task = this.pendingTasks.shift() as () => Promise<void>;
+        await task().catch((error: unknown) => this.warn((error as Error).message));
+      }
+      // What the invocations wrote to streams is delivered right away (Lambda polls streams constantly).
+      await this.pumpEventSources();
+    } while (!this.stopped && this.queue.length > 0 && this.queue[0].at <= clock.now());
   }
 
   private async settle(attempt: Attempt, result: InvocationResult, startedAt: number): Promise<void> {

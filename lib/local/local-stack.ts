@@ -49,6 +49,8 @@ export interface LocalFunction {
   readonly environment: Readonly<Record<string, string>>;
   /** The job this function runs (its `JOB_NAME` variable), when it is a job. */
   readonly jobName?: string;
+  /** Its construct path without the stack and `/Resource` (`Reminders/SubscriptionsFunction`), from `aws:cdk:path`. */
+  readonly constructPath?: string;
   /** Lambda's asynchronous invocation settings (`AWS::Lambda::EventInvokeConfig`). */
   readonly asyncConfig: {
     /** 0-2. @default 2 */
@@ -89,6 +91,30 @@ export interface LocalSchedule {
   };
 }
 
+/** A Lambda event source mapping (`AWS::Lambda::EventSourceMapping`). */
+export interface LocalEventSource {
+  readonly logicalId: string;
+  /** The function it invokes, when it is a function of this stack. */
+  readonly functionLogicalId?: string;
+  readonly eventSourceArn: string;
+  /** Local mode runs `dynamodb` (streams) sources. */
+  readonly kind: 'dynamodb' | 'sqs' | 'kinesis' | 'other';
+  readonly enabled: boolean;
+  /** @default 100 */
+  readonly batchSize: number;
+  /** @default 'TRIM_HORIZON' */
+  readonly startingPosition?: string;
+  /** -1: until the record expires. @default -1 */
+  readonly maximumRetryAttempts: number;
+  /** @default false */
+  readonly bisectBatchOnFunctionError: boolean;
+  /** The function reports failed records (`FunctionResponseTypes: ReportBatchItemFailures`). */
+  readonly reportBatchItemFailures: boolean;
+  readonly onFailureArn?: string;
+  /** Filter patterns (JSON text), `FilterCriteria.Filters[].Pattern`. */
+  readonly filterPatterns: readonly string[];
+}
+
 /** The contents of `.local/<stack>.json`. */
 export interface LocalStackFile {
   readonly format: typeof LOCAL_STACK_FORMAT;
@@ -112,6 +138,8 @@ export interface LocalStackFile {
   readonly functions: Readonly<Record<string, LocalFunction>>;
   /** Scheduler schedules of the template by logical id. */
   readonly schedules: Readonly<Record<string, LocalSchedule>>;
+  /** Event source mappings by logical id (absent in records written before they were emulated). */
+  readonly eventSources?: Readonly<Record<string, LocalEventSource>>;
   /** Job name -> its function's logical id and (when it has one) its schedule's logical id. */
   readonly jobs: Readonly<Record<string, { readonly functionLogicalId: string; readonly scheduleLogicalId?: string }>>;
 }

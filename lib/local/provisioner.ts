@@ -25,17 +25,18 @@ import {
   UpdateScheduleCommand,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateConfigurationSetCommand, CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import { functionCodeDir, type StackArtifact } from './cloud-assembly';
 import type { localClientConfig } from './moto-server';
-import type { LocalFunction, LocalResource, LocalSchedule, LocalStackFile } from './local-stack';
+import type { LocalEventSource, LocalFunction, LocalResource, LocalSchedule, LocalStackFile } from './local-stack';
 import { LOCAL_STACK_FORMAT } from './local-stack';
 import {
   describeResource,
   eventInvokeConfigSpec,
+  eventSourceSpec,
   functionSpec,
   scheduleSpec,
   withEventInvokeConfig,
@@ -290,7 +291,9 @@ const EMULATED_TYPES = new Set([
   'AWS::Scheduler::ScheduleGroup',
   'AWS::Scheduler::Schedule',
   'AWS::SES::EmailIdentity',
+  'AWS::SES::ConfigurationSet',
   'AWS::Lambda::EventInvokeConfig',
+  'AWS::Lambda::EventSourceMapping',
 ]);
 
 /**
@@ -312,6 +315,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
   const functions: Record<string, LocalFunction> = {};
   const schedules: Record<string, LocalSchedule> = {};
   const invokeConfigs: EventInvokeConfigSpec[] = [];
+  const eventSources: Record<string, LocalEventSource> = {};
   const all = template.Resources ?? {};
 
   for (const id of dependencyOrder(template)) {
@@ -442,6 +446,19 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
           provisioned = true;
           break;
         }
+        case 'AWS::SES::ConfigurationSet': {
+          await ignoreIf(['AlreadyExistsException'], () =>
+            clients.sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: identity.ref })),
+          );
+          provisioned = true;
+          break;
+        }
+        case 'AWS::Lambda::EventSourceMapping': {
+          const target = String(props.FunctionName ?? '');
+          const fn = Object.values(functions).find((f) => f.functionName === target || f.arn === target || target.startsWith(`${f.arn}:`));
+          eventSources[id] = eventSourceSpec(id, props, fn?.logicalId);
+          break;
+        }
         case 'AWS::SES::EmailIdentity': {
           await ignoreIf(['AlreadyExistsException'], () => clients.sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: identity.ref })));
           provisioned = true;
@@ -451,7 +468,8 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
           const code = resource.Properties?.Code as Props | undefined;
           const codeDir = functionCodeDir(stack, options.assemblyDir, id, code, resource.Metadata, options.inlineDir ?? join(options.assemblyDir, 'inline'));
           const environment = stringEnvironment((props.Environment as Props | undefined)?.Variables);
-          functions[id] = functionSpec(id, identity, props, codeDir, environment);
+          const cdkPath = resource.Metadata?.['aws:cdk:path'];
+          functions[id] = functionSpec(id, identity, props, codeDir, environment, typeof cdkPath === 'string' ? cdkPath : undefined);
           break;
         }
         case 'AWS::Lambda::EventInvokeConfig':
@@ -511,6 +529,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
     resources,
     functions,
     schedules,
+    eventSources,
     jobs: jobIndex(functions, schedules),
   };
 }

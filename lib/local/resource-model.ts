@@ -3,7 +3,7 @@
  * `Fn::GetAtt` attributes, worked out from its resolved properties the way CloudFormation would.
  * Pure: the provisioner overrides the few values only the emulator knows (queue URLs, KMS key ids).
  */
-import type { LocalFunction, LocalSchedule } from './local-stack';
+import type { LocalEventSource, LocalFunction, LocalSchedule } from './local-stack';
 import { deterministicUuid, generatedName, nameSuffix, type PseudoParameters, type ResolvedResource } from './template-resolver';
 
 /** A resource's local identity. */
@@ -143,6 +143,15 @@ export function describeResource(logicalId: string, type: string, props: Props, 
       const ruleArn = arn(pseudo, 'events', `rule/${name}`);
       return { ref: name, name, arn: ruleArn, attributes: { Arn: ruleArn } };
     }
+    case 'AWS::SES::ConfigurationSet': {
+      const name = named('Name', 64);
+      return { ref: name, name, attributes: {} };
+    }
+    case 'AWS::Lambda::EventSourceMapping': {
+      const id = deterministicUuid(`${stack}/${logicalId}`);
+      const mappingArn = arn(pseudo, 'lambda', `event-source-mapping:${id}`);
+      return { ref: id, arn: mappingArn, attributes: { Id: id, EventSourceMappingArn: mappingArn } };
+    }
     case 'AWS::SES::EmailIdentity': {
       const name = str(props.EmailIdentity) ?? logicalId;
       return { ref: name, name, attributes: {} };
@@ -153,6 +162,42 @@ export function describeResource(logicalId: string, type: string, props: Props, 
       return { ref: id, attributes: {} };
     }
   }
+}
+
+/** The kind of an event source, from its ARN. */
+export function eventSourceKind(arnText: string): LocalEventSource['kind'] {
+  const service = arnText.split(':')[2];
+  if (service === 'dynamodb' && arnText.includes('/stream/')) return 'dynamodb';
+  if (service === 'sqs') return 'sqs';
+  if (service === 'kinesis') return 'kinesis';
+  return 'other';
+}
+
+/**
+ * The local description of an event source mapping, from its resolved properties.
+ *
+ * @param functionLogicalId the function it targets, when it is one of the stack's.
+ */
+export function eventSourceSpec(logicalId: string, props: Props, functionLogicalId: string | undefined): LocalEventSource {
+  const eventSourceArn = String(props.EventSourceArn ?? '');
+  const kind = eventSourceKind(eventSourceArn);
+  const destinations = (props.DestinationConfig ?? {}) as Record<string, Props | undefined>;
+  const filters = (((props.FilterCriteria ?? {}) as Props).Filters ?? []) as Props[];
+  const responseTypes = (props.FunctionResponseTypes ?? []) as unknown[];
+  return {
+    logicalId,
+    ...(functionLogicalId ? { functionLogicalId } : {}),
+    eventSourceArn,
+    kind,
+    enabled: props.Enabled !== false && props.Enabled !== 'false',
+    batchSize: num(props.BatchSize) ?? (kind === 'sqs' ? 10 : 100),
+    ...(str(props.StartingPosition) ? { startingPosition: str(props.StartingPosition) } : {}),
+    maximumRetryAttempts: num(props.MaximumRetryAttempts) ?? -1,
+    bisectBatchOnFunctionError: props.BisectBatchOnFunctionError === true || props.BisectBatchOnFunctionError === 'true',
+    reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+    ...(str(destinations.OnFailure?.Destination) ? { onFailureArn: str(destinations.OnFailure?.Destination) } : {}),
+    filterPatterns: filters.map((f) => (typeof f.Pattern === 'string' ? f.Pattern : JSON.stringify(f.Pattern))),
+  };
 }
 
 /** Properties of `AWS::Lambda::EventInvokeConfig` that local mode applies. */
@@ -188,10 +233,13 @@ export function functionSpec(
   props: Props,
   codeDir: string,
   environment: Record<string, string>,
+  cdkPath?: string,
 ): LocalFunction {
   const deadLetter = props.DeadLetterConfig as Props | undefined;
+  const constructPath = cdkPath?.split('/').slice(1).join('/').replace(/\/Resource$/, '');
   return {
     logicalId,
+    ...(constructPath ? { constructPath } : {}),
     functionName: identity.name ?? identity.ref,
     arn: identity.arn ?? '',
     codeDir,

@@ -84,6 +84,14 @@ describe('local mode simulation (fixture app)', () => {
     const from = '2026-10-24T00:00:00Z';
     const until = '2026-11-02T00:00:00Z';
     let result: DevResult;
+    interface FailureRecord {
+      readonly timestamp: string;
+      readonly requestPayload?: { readonly scheduledTime?: string };
+      readonly requestContext: { readonly condition: string; readonly approximateInvokeCount: number };
+      readonly DDBStreamBatchInfo?: { readonly batchSize: number; readonly streamArn: string };
+    }
+    /** The failure inbox, read once by the failure test and looked at again by the stream test. */
+    const inboxBodies: FailureRecord[] = [];
 
     beforeAll(async () => {
       await moto.endpoint.reset();
@@ -168,18 +176,14 @@ describe('local mode simulation (fixture app)', () => {
 
       const sqs = new SQSClient(moto.config());
       const inbox = Object.values(result.stack.resources).find((r) => r.type === 'AWS::SQS::Queue' && r.name?.includes('Inbox'));
-      interface FailureRecord {
-        readonly timestamp: string;
-        readonly requestPayload: { readonly scheduledTime?: string };
-      }
-      const bodies: FailureRecord[] = [];
       for (;;) {
-        const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox?.url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+        const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox?.url, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
         if (!page.Messages?.length) break;
-        bodies.push(...page.Messages.map((m) => JSON.parse(m.Body as string) as FailureRecord));
+        inboxBodies.push(...page.Messages.map((m) => JSON.parse(m.Body as string) as FailureRecord));
       }
+      const bodies = inboxBodies.filter((b) => b.requestPayload !== undefined);
       expect(bodies.length).toBe(9);
-      const first = bodies.find((b) => b.requestPayload.scheduledTime === '2026-10-24T12:00:00Z') as FailureRecord;
+      const first = bodies.find((b) => b.requestPayload?.scheduledTime === '2026-10-24T12:00:00Z') as FailureRecord;
       expect(first).toMatchObject({
         version: '1.0',
         requestContext: {
@@ -195,6 +199,34 @@ describe('local mode simulation (fixture app)', () => {
       const sent = Date.parse(first.timestamp);
       expect(sent - Date.parse('2026-10-24T12:03:00Z')).toBeGreaterThanOrEqual(0);
       expect(sent - Date.parse('2026-10-24T12:03:00Z')).toBeLessThan(10_000);
+    });
+
+    it('delivers filtered stream records to the mapped function, retries a failed record, then reports the batch', async () => {
+      const dynamodb = new DynamoDBClient(moto.config());
+      const table = Object.values(result.stack.resources).find((r) => r.type === 'AWS::DynamoDB::Table')?.ref;
+      const query = async (pk: string) =>
+        (
+          await dynamodb.send(
+            new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }),
+          )
+        ).Items ?? [];
+      const written = (await query('RUN#utc-two-hourly')).map((i) => i.sk.S as string).sort();
+      const copied = (await query('STREAMED')).map((i) => i.sk.S as string).sort();
+      expect(written.length).toBe(108);
+      expect(copied).toEqual(written.filter((sk) => !sk.startsWith('2026-10-24T12:00:00Z')));
+
+      const streamRuns = result.runs.filter((r) => r.trigger === 'stream');
+      expect(new Set(streamRuns.map((r) => r.job))).toEqual(new Set(['streamer']));
+      const poisoned = streamRuns.filter((r) => r.status !== 'SUCCEEDED');
+      expect(poisoned.map((r) => [r.status, r.attempts, r.records])).toEqual([
+        ['RETRYING', 1, 1],
+        ['RETRYING', 2, 1],
+        ['FAILED', 3, 1],
+      ]);
+      const streamFailure = inboxBodies.find((b) => b.DDBStreamBatchInfo !== undefined);
+      expect(streamFailure?.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 });
+      expect(streamFailure?.DDBStreamBatchInfo).toMatchObject({ batchSize: 1 });
+      expect(streamFailure?.DDBStreamBatchInfo?.streamArn).toBe(result.stack.resources[Object.keys(result.stack.resources).find((id) => result.stack.resources[id].type === 'AWS::DynamoDB::Table') as string].attributes.StreamArn);
     });
 
     it('runs a continuation requested through the local invoke hook after the run that asked for it', () => {
