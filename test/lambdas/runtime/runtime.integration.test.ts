@@ -2,13 +2,14 @@
  * The runtime against a real DynamoDB API (moto_server): the state store's conditional writes as
  * DynamoDB evaluates them, and 100 concurrent deliveries of one slot of which exactly one runs.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { JobEvent } from '../../../lib/contract';
 import { defineJob, JobStateStore, LOCAL_INVOKE_SYMBOL } from '../../../lambdas/runtime';
 import { useMoto } from '../../support/moto';
+import { createStateTable } from '../../support/state-table';
 
 // Atomic: 100 clients race on one item; DynamoDB applies each single-item write atomically, threaded moto does not.
 const moto = useMoto({ atomic: true });
@@ -59,20 +60,7 @@ function emf(): Array<Record<string, unknown>> {
 
 beforeAll(async () => {
   const raw = new DynamoDBClient(moto.config());
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createStateTable(raw, TABLE);
   documentClient = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   store = new JobStateStore({ client: documentClient, tableName: TABLE });
 });

@@ -2,7 +2,7 @@
  * The watchdog against moto_server: real Scheduler schedules, a real table, run records written as
  * the job runtime writes them, and a fixed `now`.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -11,6 +11,7 @@ import { checkMissedRuns } from '../../../lambdas/watchdog/check-missed-runs';
 import { WatchdogKeys } from '../../../lambdas/watchdog/store';
 import { useMoto } from '../../support/moto';
 import { captureEmf } from './support';
+import { createStateTable } from '../../support/state-table';
 
 const TABLE = 'jobs-state';
 const GROUP = 'jobs-platform';
@@ -83,20 +84,7 @@ describe('checkMissedRuns against moto', () => {
     scheduler = new SchedulerClient(moto.config());
     const dynamo = new DynamoDBClient(moto.config());
     ddb = DynamoDBDocumentClient.from(dynamo);
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(dynamo, TABLE);
     await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
 
     // Daily 02:00 UTC: no run on 15 January; a manual run in the same minute does not count.

@@ -3,13 +3,14 @@
  * a Scheduler event, against moto for the state table and the logs bucket. Checks the run record
  * the runtime keeps, for a good payload and for one `parseCleanupPayload` rejects.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobEvent } from '../../../../lib/contract';
 import { listObjects } from '../../../../lambdas/shared/s3-listing';
 import { useMoto } from '../../../support/moto';
+import { createStateTable } from '../../../support/state-table';
 
 const moto = useMoto();
 const TABLE = 'JobsState';
@@ -25,20 +26,7 @@ const context = { functionName: 'cleanup', invokedFunctionArn: 'arn:aws:lambda:u
 beforeAll(async () => {
   ddb = new DynamoDBClient(moto.config());
   s3 = new S3Client(moto.config());
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createStateTable(ddb, TABLE);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   for (const Key of ['logs/2026/01/01/a.log', 'logs/keep.log', 'other/old.log']) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
   Object.assign(process.env, {

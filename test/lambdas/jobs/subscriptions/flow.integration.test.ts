@@ -18,6 +18,7 @@ import { parseReminderPayload, reminderInstant, type ReminderPayload } from '../
 import { defineJob, JobStateStore } from '../../../../lambdas/runtime';
 import { OneTimeScheduler, oneTimeEnvNames } from '../../../../lambdas/runtime/once';
 import { useMoto } from '../../../support/moto';
+import { createStateTable } from '../../../support/state-table';
 
 const moto = useMoto();
 const GROUP = 'app-jobs-once';
@@ -99,20 +100,7 @@ beforeAll(async () => {
   scheduler = new SchedulerClient(config);
   ses = new SESv2Client(config);
   await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
-  await raw.send(
-    new CreateTableCommand({
-      TableName: STATE_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createStateTable(raw, STATE_TABLE);
   await raw.send(
     new CreateTableCommand({
       TableName: SUBSCRIPTIONS,
