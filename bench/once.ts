@@ -16,6 +16,9 @@ import { OneTimeScheduler, type OneTimeScheduleRequest } from '../lambdas/runtim
 const COUNT = 2_000;
 const CONCURRENCY = 25;
 const GROUP = 'bench-once';
+/** Simulated network round trip for the second comparison, and how many schedules it creates per side. */
+const RTT_MS = Number(process.env.BENCH_ONCE_RTT_MS ?? 20);
+const RTT_COUNT = 500;
 
 function items(prefix: string): OneTimeScheduleRequest[] {
   const base = Math.floor(Date.now() / 60_000) * 60_000 + 7 * 86_400_000;
@@ -65,13 +68,37 @@ async function main(): Promise<void> {
     const created = Math.min(createdPar, listedPar.length);
     const ratio = seq.ms / par.ms;
 
+    // The same comparison with a simulated network round trip per request (a delay middleware on a
+    // second client): against EventBridge Scheduler a request mostly waits on the network, which
+    // concurrency overlaps; against moto on this machine it mostly burns the emulator's one CPU.
+    const rttClient = new SchedulerClient(localClientConfig(emulator));
+    rttClient.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, RTT_MS));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'simulatedRoundTrip' },
+    );
+    const rttScheduler = (job: string) => new OneTimeScheduler({ client: rttClient, job, group: GROUP, target });
+    const rttItems = (prefix: string) => items(prefix).slice(0, RTT_COUNT);
+    const seqRtt = await timed(() => rttScheduler('bench-rtt-sequential').scheduleMany(rttItems('seq-rtt'), { concurrency: 1 }));
+    const parRtt = await timed(() => rttScheduler('bench-rtt-concurrent').scheduleMany(rttItems('par-rtt'), { concurrency: CONCURRENCY }));
+    const rttCreated = [...seqRtt.value, ...parRtt.value].filter((r) => r.created).length;
+    if (rttCreated !== 2 * RTT_COUNT) throw new Error(`expected ${2 * RTT_COUNT} schedules with a round trip, got ${rttCreated}`);
+    const ratioRtt = seqRtt.ms / parRtt.ms;
+
     console.log(`sequential (concurrency 1): ${seq.ms.toFixed(0)} ms, created ${createdSeq}, listed ${listedSeq.length}`);
     console.log(`concurrent (concurrency ${CONCURRENCY}): ${par.ms.toFixed(0)} ms, created ${createdPar}, listed ${listedPar.length}`);
     console.log(`repeated concurrent batch: ${again.filter((r) => !r.created).length} already scheduled, ${again.filter((r) => r.created).length} created`);
     if (createdSeq !== COUNT || createdPar !== COUNT || listedSeq.length !== COUNT || listedPar.length !== COUNT) {
       throw new Error(`expected ${COUNT} schedules per run, got created ${createdSeq}/${createdPar}, listed ${listedSeq.length}/${listedPar.length}`);
     }
-    console.log(`BENCH once created=${created} duplicates=${duplicates} ratio=${ratio.toFixed(2)}`);
+    console.log(
+      `with a ${RTT_MS} ms round trip, ${RTT_COUNT} each: sequential ${seqRtt.ms.toFixed(0)} ms, concurrent ${parRtt.ms.toFixed(0)} ms`,
+    );
+    console.log(
+      `BENCH once created=${created} duplicates=${duplicates} ratio=${ratio.toFixed(2)} ratio_rtt${RTT_MS}ms=${ratioRtt.toFixed(2)}`,
+    );
   } finally {
     await emulator.stop();
   }

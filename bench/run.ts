@@ -24,6 +24,7 @@ for (const name of names) {
   const tsx = join(dir, '..', 'node_modules', '.bin', 'tsx');
   const result = spawnSync(tsx, ['--expose-gc', join(dir, `${name}.ts`), ...process.argv.slice(2).filter((a) => a.startsWith('-'))], {
     stdio: 'inherit',
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   if (result.status !== 0) {
     console.error(`benchmark '${name}' failed with exit code ${result.status}`);
