@@ -16,6 +16,7 @@ interface DevCommandOptions {
   readonly region?: string;
   readonly progress: boolean;
   readonly cache: boolean;
+  readonly watchdogEvery?: string;
 }
 
 /** The `dev` command, ready to be added to the `jobs` program. */
@@ -27,6 +28,11 @@ export function devCommand(): Command {
     )
     .option('--until <when>', 'time travel: simulate up to a duration from the start (90m, 12h, 7d, 2w) or an ISO instant, then print a summary and exit')
     .option('--from <instant>', 'with --until: start the simulated clock at this ISO instant instead of now')
+    .option(
+      '--watchdog-every <duration>',
+      "with --until: fire the platform's watchdog (every 5 minutes) at most once per this simulated interval; 5m fires every slot",
+      '1h',
+    )
     .option('--json', 'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }] }')
     .option('--no-seed', 'do not seed demo data')
     .option('--endpoint <url>', 'use this AWS emulator (LocalStack, moto) instead of starting moto_server (default: $AWS_ENDPOINT_URL)')
@@ -64,6 +70,7 @@ export function devCommand(): Command {
           region: options.region,
           progress: options.progress,
           cache: options.cache,
+          watchdogEvery: options.watchdogEvery,
           signal: controller.signal,
         });
         process.exitCode = controller.signal.aborted ? 130 : result.exitCode;

@@ -39,6 +39,19 @@ export function parseUntil(text: string, start: number): number {
 }
 
 /**
+ * A duration option (`30m`, `1h`, `2d`, `1w`), in milliseconds.
+ *
+ * @throws DevOptionError naming the option.
+ */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
+  if (!match || Number(match[1]) <= 0) {
+    throw new DevOptionError(`${option}: expected a positive duration (30m, 1h, 2d, 1w), got '${text}'`);
+  }
+  return Number(match[1]) * UNIT_MS[match[2].toLowerCase()];
+}
+
+/**
  * The start of a simulation: an ISO instant.
  *
  * @throws DevOptionError naming `--from`.

@@ -15,10 +15,10 @@ import { performance } from 'node:perf_hooks';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
-import { DevOptionError, jsonSummary, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
+import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
-import { localDir, writeLocalStack, type LocalStackFile } from './local-stack';
+import { localDir, writeLocalStack, type LocalSchedule, type LocalStackFile } from './local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
@@ -49,6 +49,13 @@ export interface DevOptions {
   readonly until?: string;
   /** Where the simulated clock starts (ISO). @default now */
   readonly from?: string;
+  /**
+   * While time travelling, fire the platform's watchdog (`rate(5 minutes)`) at most once per this
+   * simulated interval; each run checks everything since the previous one, so missed runs are still
+   * found. `5m` fires it at every slot. The real clock always fires it at every slot.
+   * @default '1h'
+   */
+  readonly watchdogEvery?: string;
   /** Print the summary as JSON on stdout (and nothing else there). @default false */
   readonly json?: boolean;
   /** Seed demo data. @default true */
@@ -88,6 +95,14 @@ export class StackSelectionError extends Error {
   }
 }
 
+/** The name of the platform watchdog's schedule (`WATCHDOG_SCHEDULE_NAME` of `lib/job-platform.ts`). */
+export const WATCHDOG_SCHEDULE = 'watchdog';
+
+/** The platform watchdog's schedules: named `watchdog`, with the input `{ "watchdog": true }`. */
+export function watchdogSchedules(stack: Pick<LocalStackFile, 'schedules'>): LocalSchedule[] {
+  return Object.values(stack.schedules).filter((s) => s.name === WATCHDOG_SCHEDULE && /"watchdog"\s*:\s*true/.test(s.target.input ?? ''));
+}
+
 function pickStack(stacks: readonly StackArtifact[], wanted: string | undefined): StackArtifact {
   const names = stacks.map((s) => s.stackName).join(', ') || 'none';
   if (wanted) {
@@ -107,6 +122,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   const from = options.from !== undefined ? parseFrom(options.from) : Date.now();
   const until = options.until !== undefined ? parseUntil(options.until, from) : undefined;
   if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
+  const watchdogEveryMs = parseDuration(options.watchdogEvery ?? '1h', '--watchdog-every');
   const simulate = until !== undefined;
   const stateDir = options.stateDir ? resolve(projectDir, options.stateDir) : localDir(projectDir);
   const output = options.output ?? { stdout: (t: string) => writeTerminal(t, 'stdout'), stderr: (t: string) => writeTerminal(t, 'stderr') };
@@ -204,6 +220,16 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const seedMs = performance.now() - t2;
     await options.onReady?.(stack);
 
+    const sparse: Record<string, number> = {};
+    if (simulate) {
+      for (const schedule of watchdogSchedules(stack)) {
+        sparse[`${schedule.groupName}/${schedule.name}`] = watchdogEveryMs;
+        say(
+          `watchdog    ${schedule.expression} fires at most once per simulated ${options.watchdogEvery ?? '1h'} while time travelling ` +
+            '(each run checks all the time since the last; --watchdog-every 5m fires every slot)',
+        );
+      }
+    }
     let failed = 0;
     let count = 0;
     const scheduler: LocalScheduler = new LocalScheduler({
@@ -212,6 +238,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       clock,
       clients,
       eventSources,
+      sparse,
       ...(until !== undefined ? { until } : {}),
       startedAt: from,
       warn: (m) => live(`warning: ${m}`),

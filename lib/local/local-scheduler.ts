@@ -80,6 +80,12 @@ export interface LocalSchedulerOptions {
   readonly until?: number;
   /** Called after every finished run (retries included). */
   readonly onRun?: (run: LocalRun) => void;
+  /**
+   * Schedules fired at most once per interval (`<group>/<name>` -> milliseconds): the first slot at
+   * least that long after the last one fired is delivered, the slots in between are not. Used for
+   * the platform's watchdog while time travelling. @default every schedule fires at every slot
+   */
+  readonly sparse?: Readonly<Record<string, number>>;
   /** Event source mappings to run (DynamoDB streams), already started. @default none */
   readonly eventSources?: EventSourceRunner;
   /** Called whenever the clock moves. */
@@ -103,6 +109,8 @@ interface ScheduleEntry {
   readonly seenAt: number;
   /** Fired instants are strictly after this. */
   cursor: number;
+  /** The last slot delivered. */
+  lastFired?: number;
   next: number | undefined;
 }
 
@@ -316,10 +324,12 @@ export class LocalScheduler {
       entry.next = undefined;
       return;
     }
+    const every = this.options.sparse?.[entry.key];
+    const after = every !== undefined && entry.lastFired !== undefined ? Math.max(entry.cursor, entry.lastFired + every - 1) : entry.cursor;
     try {
       const [next] = nextRuns(d.ScheduleExpression, {
         timeZone: d.ScheduleExpressionTimezone ?? 'UTC',
-        after: new Date(entry.cursor),
+        after: new Date(after),
         count: 1,
         start: d.StartDate ?? new Date(entry.seenAt),
       });
@@ -338,6 +348,7 @@ export class LocalScheduler {
     for (const entry of due) {
       const slot = entry.next as number;
       entry.cursor = slot;
+      entry.lastFired = slot;
       this.plan(entry);
       this.deliver(entry, slot);
     }

@@ -17,6 +17,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { LocalStackFile } from './local-stack';
 
 /** What a seed hook receives. */
@@ -105,8 +106,8 @@ export async function runSeeds(projectDir: string, stack: LocalStackFile, now: D
     const name = relative(projectDir, file);
     let hook: unknown;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- hook files are found at runtime
-      hook = (require(file) as { seed?: unknown }).seed;
+      // import() rather than require(): TypeScript hooks load through tsx and through test runners alike.
+      hook = ((await import(pathToFileURL(file).href)) as { seed?: unknown }).seed;
     } catch (error) {
       throw new SeedError(`seed hook ${name} could not be loaded: ${(error as Error).message}`, { cause: error });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DevOptionError, jsonSummary, parseFrom, parseUntil, runLine, summarize, summaryTable } from '../../../lib/local/dev-report';
+import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summarize, summaryTable } from '../../../lib/local/dev-report';
 import type { LocalRun } from '../../../lib/local/local-scheduler';
 
 const start = Date.UTC(2026, 2, 1, 10, 30, 0);
@@ -44,6 +44,19 @@ describe('parseUntil', () => {
   });
 });
 
+describe('parseDuration', () => {
+  it('reads minutes, hours, days and weeks and names the option when it cannot', () => {
+    expect(parseDuration('5m', '--watchdog-every')).toBe(300_000);
+    expect(parseDuration('1h', '--watchdog-every')).toBe(3_600_000);
+    expect(parseDuration('2d', '--watchdog-every')).toBe(172_800_000);
+    expect(parseDuration('1w', '--watchdog-every')).toBe(604_800_000);
+    expect(() => parseDuration('0m', '--watchdog-every')).toThrow("--watchdog-every: expected a positive duration (30m, 1h, 2d, 1w), got '0m'");
+    expect(() => parseDuration('hourly', '--watchdog-every')).toThrow(
+      new DevOptionError("--watchdog-every: expected a positive duration (30m, 1h, 2d, 1w), got 'hourly'"),
+    );
+  });
+});
+
 describe('parseFrom', () => {
   it('reads an ISO instant and rejects anything else', () => {
     expect(parseFrom('2026-10-24T00:00:00Z')).toBe(Date.UTC(2026, 9, 24));
@@ -66,6 +79,12 @@ describe('runLine', () => {
       }),
     );
     expect(line).toBe('2026-03-01T11:00:00Z  cleanup                   FAILED        40 ms  after 3 attempts  TypeError: boom  -> Jobs-Inbox-XYZ');
+  });
+
+  it('shows stream batches with their record count', () => {
+    expect(runLine(run({ trigger: 'stream', scheduledTime: '', job: 'Reminders/SubscriptionsFunction', records: 3 }))).toBe(
+      '2026-03-01T11:00:00Z  Reminders/SubscriptionsFunction  SUCCEEDED     40 ms  (stream, 3 records)',
+    );
   });
 
   it('marks asynchronous invokes and uses the start time when there is no slot', () => {

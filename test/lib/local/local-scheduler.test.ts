@@ -169,6 +169,27 @@ describe('LocalScheduler', () => {
     expect(first?.now.startsWith('2027-05-01T00:30:00')).toBe(true);
   });
 
+  it('fires a sparse schedule at most once per interval, at instants of its own', async () => {
+    await create('every-five', 'rate(5 minutes)', 'ok');
+    const clock = new SimulatedClock(Date.parse('2027-05-01T00:00:00Z'));
+    const restore = installClock(clock);
+    try {
+      const local = new LocalScheduler({
+        stack,
+        lambda: new LocalLambda({ stack }),
+        clock,
+        clients: { scheduler, sqs, sns: new SNSClient(moto.config()) },
+        until: Date.parse('2027-05-01T01:00:00Z'),
+        startedAt: Date.parse('2027-05-01T00:00:00Z'),
+        sparse: { 'jobs/every-five': 20 * 60_000 },
+      });
+      const runs = await local.run();
+      expect(runs.map((r) => r.scheduledTime)).toEqual(['2027-05-01T00:05:00Z', '2027-05-01T00:25:00Z', '2027-05-01T00:45:00Z']);
+    } finally {
+      restore();
+    }
+  });
+
   it('fires a one-time schedule once and deletes it when ActionAfterCompletion is DELETE', async () => {
     await create('once-delete', 'at(2027-05-01T00:10:00)', 'ok', { ActionAfterCompletion: 'DELETE' });
     await create('once-keep', 'at(2027-05-01T00:20:00)', 'ok', { ActionAfterCompletion: 'NONE' });
