@@ -50,8 +50,14 @@ export function devCommand(): Command {
     )
     .action(async (options: DevCommandOptions) => {
       const controller = new AbortController();
+      let interruptedAt = 0;
       const interrupt = () => {
-        if (controller.signal.aborted) process.exit(130);
+        // One Ctrl-C can arrive twice (from the terminal and relayed by a wrapper such as tsx).
+        if (controller.signal.aborted) {
+          if (Date.now() - interruptedAt > 1000) process.exit(130);
+          return;
+        }
+        interruptedAt = Date.now();
         process.stderr.write('\nstopping (Ctrl-C again to force)...\n');
         controller.abort();
       };

@@ -264,7 +264,14 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     );
     if (simulate && options.progress !== false && process.stderr.isTTY) bars = progressBars(from, until as number);
     const t3 = performance.now();
-    const runs = await scheduler.run();
+    let runs: readonly LocalRun[];
+    try {
+      runs = await scheduler.run();
+    } catch (error) {
+      // Ctrl-C also reaches the emulator (same process group): calls in flight then fail; that is the stop.
+      if (!options.signal?.aborted) throw error;
+      runs = scheduler.history;
+    }
     const runMs = performance.now() - t3;
     bars?.bar.update(Math.round(((until ?? from) - from) / 60_000));
     bars?.multi.stop();
