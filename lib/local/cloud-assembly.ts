@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CfnTemplate } from './template-resolver';
 
@@ -39,7 +39,7 @@ export interface SynthOptions {
   readonly projectDir?: string;
   /** The command that runs the CDK app. @default the `app` entry of `cdk.json` */
   readonly app?: string;
-  /** Where to write the cloud assembly; emptied first. */
+  /** Where to write the cloud assembly (synthesized over; unused assets older than a day are pruned). */
   readonly outDir: string;
   /** Extra context, on top of `cdk.json` and `cdk.context.json`. @default none */
   readonly context?: Readonly<Record<string, unknown>>;
@@ -142,7 +142,9 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   if (fingerprint && existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint) {
     return { ...readCloudAssembly(outDir), reused: true };
   }
-  rmSync(outDir, { recursive: true, force: true });
+  // The directory is synthesized over, like `cdk synth` does: asset directories a running `jobs dev`
+  // loads its handlers from stay in place while another run synthesizes a changed app.
+  rmSync(fingerprintFile, { force: true });
   mkdirSync(outDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -174,8 +176,23 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     );
   }
   const assembly = readCloudAssembly(outDir);
+  pruneAssets(assembly);
   if (fingerprint) writeFileSync(fingerprintFile, fingerprint);
   return { ...assembly, reused: false };
+}
+
+/** Asset directories older than this and not part of the current assembly are removed. */
+const STALE_ASSET_MS = 86_400_000;
+
+/** Removes the asset directories of earlier syntheses that the assembly no longer uses (after a day). */
+function pruneAssets(assembly: CloudAssembly): void {
+  const used = new Set(assembly.stacks.flatMap((stack) => [...stack.assets.values()]));
+  for (const entry of readdirSync(assembly.dir, { withFileTypes: true })) {
+    if (!entry.name.startsWith('asset.')) continue;
+    const path = join(assembly.dir, entry.name);
+    if (used.has(path)) continue;
+    if (Date.now() - statSync(path).mtimeMs > STALE_ASSET_MS) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 interface ManifestArtifact {
