@@ -25,7 +25,9 @@ export interface ScheduledJobsStackProps extends StackProps {
 }
 
 /** The log cleanup handler of this package. */
-export const LOG_CLEANUP_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'cleanup', 'handler.ts');
+export /** The date in a log key: `logs/<service>/yyyy/mm/dd/<file>`. */
+const LOG_KEY_DATE_PATTERN = '^logs/[^/]+/(?<year>\\d{4})/(?<month>\\d{2})/(?<day>\\d{2})/';
+const LOG_CLEANUP_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'cleanup', 'handler.ts');
 
 /** Days after which the weekly cleanup deletes a log object. */
 export const LOG_RETENTION_DAYS = 30;
@@ -73,7 +75,9 @@ export class ScheduledJobsStack extends Stack {
       platform: this.platform,
       schedule: ScheduleExpression.expression('cron(0 2 ? * SUN *)', TimeZone.ETC_UTC),
       entry: LOG_CLEANUP_ENTRY,
-      payload: { olderThanDays: LOG_RETENTION_DAYS, prefixes: ['logs/'] },
+      // Logs are written date-partitioned (`logs/<service>/yyyy/mm/dd/...`, as log shippers do), so
+      // the cleanup goes by the date in the key: a re-uploaded old partition still counts as old.
+      payload: { olderThanDays: LOG_RETENTION_DAYS, prefixes: ['logs/'], keyDatePattern: LOG_KEY_DATE_PATTERN },
       timeout: Duration.minutes(15),
       environment: { LOGS_BUCKET_NAME: this.logsBucket.bucketName },
     });

@@ -59,7 +59,11 @@ describe('ScheduledJobsStack (the example app, bundled for real)', () => {
     });
     const input = JSON.parse((schedule.Properties.Target as { Input: string }).Input) as { payload: unknown; job: string };
     expect(input.job).toBe('weekly-log-cleanup');
-    expect(input.payload).toStrictEqual({ olderThanDays: 30, prefixes: ['logs/'] });
+    expect(input.payload).toStrictEqual({
+      olderThanDays: 30,
+      prefixes: ['logs/'],
+      keyDatePattern: '^logs/[^/]+/(?<year>\\d{4})/(?<month>\\d{2})/(?<day>\\d{2})/',
+    });
   });
 
   it('THEN the cleanup function knows its bucket and may read and delete in it', () => {
