@@ -2,7 +2,6 @@
  * Demo data for local mode. Each job folder may hold a seed hook, `lambdas/jobs/<job>/seed.ts`,
  * exporting `seed(context)`: it writes the data its job works on (orders, logs, users...) into the
  * emulator, finding its tables and buckets through the environment variables its handler reads.
- * The example app's other demo data comes from the hooks in `lib/local/seeds/`.
  *
  * ```ts
  * // lambdas/jobs/cleanup/seed.ts
@@ -50,25 +49,15 @@ export class SeedError extends Error {
   }
 }
 
-/**
- * The seed hook files of a project: `lambdas/jobs/<job>/seed.ts` (or `.js`), then the example
- * app's demo seeds in `lib/local/seeds/` (users, subscriptions, logs), each sorted by name.
- */
-export function findSeedFiles(projectDir: string, jobsDir = join('lambdas', 'jobs'), seedsDir = join('lib', 'local', 'seeds')): string[] {
-  const out: string[] = [];
+/** The seed hook files of a project: `lambdas/jobs/<job>/seed.ts` (or `.js`), sorted by job. */
+export function findSeedFiles(projectDir: string, jobsDir = join('lambdas', 'jobs')): string[] {
   const root = resolve(projectDir, jobsDir);
-  if (existsSync(root)) {
-    for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isDirectory()) continue;
-      const file = ['seed.ts', 'seed.js'].map((name) => join(root, entry.name, name)).find((f) => existsSync(f));
-      if (file) out.push(file);
-    }
-  }
-  const seeds = resolve(projectDir, seedsDir);
-  if (existsSync(seeds)) {
-    for (const name of readdirSync(seeds).sort()) {
-      if (/\.(ts|js)$/.test(name) && !name.endsWith('.d.ts')) out.push(join(seeds, name));
-    }
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    const file = ['seed.ts', 'seed.js'].map((name) => join(root, entry.name, name)).find((f) => existsSync(f));
+    if (file) out.push(file);
   }
   return out;
 }

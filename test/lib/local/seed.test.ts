@@ -6,9 +6,6 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LocalStackFile } from '../../../lib/local/local-stack';
 import { findSeedFiles, runSeeds, SeedError, seedContext } from '../../../lib/local/seed';
-import { demoLogKeys } from '../../../lib/local/seeds/logs';
-import { demoSubscriptions } from '../../../lib/local/seeds/subscriptions';
-import { demoUsers } from '../../../lib/local/seeds/users';
 import { useMoto } from '../../support/moto';
 
 const now = new Date('2026-11-26T22:00:00.000Z');
@@ -63,19 +60,13 @@ function stack(endpoint: string, environments: Record<string, Record<string, str
 }
 
 describe('seed hooks', () => {
-  it('finds job hooks, then the demo seeds, in name order', () => {
+  it('finds the job folders\' hooks, in name order', () => {
     const project = mkdtempSync(join(tmpdir(), 'seeds-'));
     for (const job of ['zeta', 'alpha', 'nohook']) mkdirSync(join(project, 'lambdas', 'jobs', job), { recursive: true });
     writeFileSync(join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts'), '');
     writeFileSync(join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'), '');
-    mkdirSync(join(project, 'lib', 'local', 'seeds'), { recursive: true });
-    for (const name of ['users.ts', 'logs.ts', 'types.d.ts', 'README.md']) writeFileSync(join(project, 'lib', 'local', 'seeds', name), '');
-    expect(findSeedFiles(project)).toEqual([
-      join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'),
-      join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts'),
-      join(project, 'lib', 'local', 'seeds', 'logs.ts'),
-      join(project, 'lib', 'local', 'seeds', 'users.ts'),
-    ]);
+    expect(findSeedFiles(project)).toEqual([join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'), join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts')]);
+    expect(findSeedFiles(join(project, 'nowhere'))).toEqual([]);
   });
 
   it('gives hooks the jobs, their environments and payloads, and an env lookup across functions', () => {
@@ -111,79 +102,59 @@ describe('seed hooks', () => {
   });
 });
 
-describe('demo data', () => {
-  it('gives users birthdays on each of the next 14 days, plus 29 February', () => {
-    const users = demoUsers(now);
-    expect(users).toHaveLength(21);
-    expect(new Set(users.map((u) => u.birthMonthDay))).toEqual(
-      new Set(['11-26', '11-27', '11-28', '11-29', '11-30', '12-01', '12-02', '12-03', '12-04', '12-05', '12-06', '12-07', '12-08', '12-09', '02-29']),
-    );
-    expect(new Set(users.map((u) => u.userId)).size).toBe(21);
-  });
-
-  it('lets subscriptions expire 4 to 10 days after the start, one cancelled', () => {
-    const subscriptions = demoSubscriptions(now);
-    expect(subscriptions.filter((s) => s.status === 'active').map((s) => s.expiresOn)).toEqual([
-      '2026-11-30',
-      '2026-12-01',
-      '2026-12-02',
-      '2026-12-03',
-      '2026-12-04',
-      '2026-12-05',
-      '2026-12-06',
-    ]);
-    expect(subscriptions.filter((s) => s.status === 'cancelled')).toHaveLength(1);
-  });
-
-  it('dates the log keys on the days before the start', () => {
-    const keys = demoLogKeys(now, 3);
-    expect(keys).toEqual(['logs/2026/11/25/app.log', 'logs/2026/11/24/app.log', 'logs/2026/11/23/app.log']);
-  });
-});
-
-describe('demo seeds against moto', () => {
+describe('seed hooks against moto', () => {
   const moto = useMoto();
 
-  it('write users, subscriptions and logs where the stack says, and skip what it does not have', async () => {
+  it('run in order with the context, write into the emulator, and report what they wrote', async () => {
     const config = moto.config();
     const dynamodb = new DynamoDBClient(config);
-    for (const [table, key] of [
-      ['users', 'userId'],
-      ['subscriptions', 'subscriptionId'],
-    ]) {
-      await dynamodb.send(
-        new CreateTableCommand({
-          TableName: table,
-          KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    }
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: 'users',
+        KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     const s3 = new S3Client(config);
     await s3.send(new CreateBucketCommand({ Bucket: 'logs' }));
-    const seeds = resolve(__dirname, '..', '..', '..', 'lib', 'local', 'seeds');
-    const files = ['logs.ts', 'subscriptions.ts', 'users.ts'].map((f) => join(seeds, f));
-    const lines = await runSeeds(
-      resolve(__dirname, '..', '..', '..'),
-      stack(moto.endpoint.url, {
-        'birthday-emails': { USERS_TABLE_NAME: 'users' },
-        'payment-reminder': { SUBSCRIPTIONS_TABLE_NAME: 'subscriptions' },
-        cleanup: { LOGS_BUCKET_NAME: 'logs' },
-      }),
-      now,
-      files,
-    );
-    expect(lines).toEqual([
-      'lib/local/seeds/logs.ts: 60 log objects under logs/',
-      'lib/local/seeds/subscriptions.ts: 8 subscriptions expiring over the next 10 days',
-      'lib/local/seeds/users.ts: 21 users with birthdays over the next 14 days',
-    ]);
-    expect((await dynamodb.send(new ScanCommand({ TableName: 'users' }))).Count).toBe(21);
-    expect((await dynamodb.send(new ScanCommand({ TableName: 'subscriptions' }))).Count).toBe(8);
-    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'logs', Prefix: 'logs/' }))).KeyCount).toBe(60);
-
-    // a stack without those tables and buckets: nothing is written, nothing is said
-    expect(await runSeeds(resolve(__dirname, '..', '..', '..'), stack(moto.endpoint.url, {}), now, files)).toEqual([]);
+    const project = mkdtempSync(join(resolve(__dirname, '..', '..', '..', '.local'), 'seed-project-'));
+    try {
+      mkdirSync(join(project, 'lambdas', 'jobs', 'birthday'), { recursive: true });
+      mkdirSync(join(project, 'lambdas', 'jobs', 'cleanup'), { recursive: true });
+      writeFileSync(
+        join(project, 'lambdas', 'jobs', 'birthday', 'seed.ts'),
+        `import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { SeedContext } from '${resolve(__dirname, '..', '..', '..', 'lib', 'local', 'seed')}';
+export async function seed(ctx: SeedContext): Promise<string | void> {
+  const table = ctx.env('USERS_TABLE_NAME');
+  if (!table) return;
+  const ddb = new DynamoDBClient(ctx.clientConfig);
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { userId: { S: 'u-' + ctx.now.toISOString().slice(0, 10) } } }));
+  return '1 user';
+}
+`,
+      );
+      writeFileSync(
+        join(project, 'lambdas', 'jobs', 'cleanup', 'seed.js'),
+        `const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+exports.seed = async (ctx) => {
+  const bucket = ctx.env('LOGS_BUCKET_NAME');
+  if (!bucket) return;
+  await new S3Client(ctx.clientConfig).send(new PutObjectCommand({ Bucket: bucket, Key: 'logs/a.log', Body: 'x' }));
+  return '1 log object';
+};
+`,
+      );
+      const withData = stack(moto.endpoint.url, { 'birthday-emails': { USERS_TABLE_NAME: 'users' }, cleanup: { LOGS_BUCKET_NAME: 'logs' } });
+      expect(await runSeeds(project, withData, now)).toEqual(['lambdas/jobs/birthday/seed.ts: 1 user', 'lambdas/jobs/cleanup/seed.js: 1 log object']);
+      const users = await dynamodb.send(new ScanCommand({ TableName: 'users' }));
+      expect(users.Items).toEqual([{ userId: { S: 'u-2026-11-26' } }]);
+      expect((await s3.send(new ListObjectsV2Command({ Bucket: 'logs' }))).Contents?.map((o) => o.Key)).toEqual(['logs/a.log']);
+      // a stack without those tables and buckets: the hooks write nothing and say nothing
+      expect(await runSeeds(project, stack(moto.endpoint.url, {}), now)).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
