@@ -107,11 +107,15 @@ function errorName(error: unknown): string {
   return (error as { name?: string } | undefined)?.name ?? '';
 }
 
+/** Runs a create call; "it already exists" (an emulator that outlives a run) is not an error. */
 async function ignoreIf<T>(names: readonly string[], action: () => Promise<T>): Promise<T | undefined> {
   try {
     return await action();
   } catch (error) {
-    if (names.includes(errorName(error)) || error instanceof ResourceInUseException || error instanceof ConflictException) return undefined;
+    const name = errorName(error);
+    if (names.includes(name) || /AlreadyExists?/.test(name) || error instanceof ResourceInUseException || error instanceof ConflictException) {
+      return undefined;
+    }
     throw error;
   }
 }
