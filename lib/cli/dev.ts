@@ -46,7 +46,7 @@ export function devCommand(): Command {
       'after',
       '\nExamples:\n  npm start                          # follow the real clock until Ctrl-C\n' +
         '  npm start -- --until 7d            # a simulated week, as fast as the jobs allow\n' +
-        '  npx jobs dev --until 2026-11-02T12:00:00Z --from 2026-10-31T00:00:00Z --json',
+        '  npx cdk-jobs dev --until 2026-11-02T12:00:00Z --from 2026-10-31T00:00:00Z --json',
     )
     .action(async (options: DevCommandOptions) => {
       const controller = new AbortController();

@@ -96,7 +96,7 @@ export function failuresCommand(env: CommandEnv): Command {
       '\nLayers: delivery = EventBridge Scheduler could not invoke the function (its dead-letter queue);\n' +
         '        execution = the function threw on every attempt (Lambda on-failure destination).\n' +
         `Each message is held invisible for ${PEEK_VISIBILITY_SECONDS} s while the inbox is read, then released.\n\n` +
-        'Examples:\n  npx jobs failures\n  npx jobs failures --job weekly-log-cleanup --json\n\n' +
+        'Examples:\n  npx cdk-jobs failures\n  npx cdk-jobs failures --job weekly-log-cleanup --json\n\n' +
         'Exit codes: 0 shown (even when there are failures), 1 an AWS call failed, 2 unknown job, 3 platform not found.',
     )
     .action(async (options: Record<string, unknown>) => {

@@ -28,7 +28,7 @@ export function historyCommand(env: CommandEnv): Command {
   return platformCommand('history', "Show a job's latest runs: status, attempt, duration, error")
     .argument('<job>', 'the job')
     .option('--limit <n>', 'how many runs, newest first (1-1000)', '20')
-    .addHelpText('after', '\nExamples:\n  npx jobs history weekly-log-cleanup\n  npx jobs history weekly-log-cleanup --limit 5 --json\n\nExit codes: 0 shown, 1 an AWS call failed, 2 unknown job or bad --limit, 3 platform not found.')
+    .addHelpText('after', '\nExamples:\n  npx cdk-jobs history weekly-log-cleanup\n  npx cdk-jobs history weekly-log-cleanup --limit 5 --json\n\nExit codes: 0 shown, 1 an AWS call failed, 2 unknown job or bad --limit, 3 platform not found.')
     .action(async (name: string, options: Record<string, unknown>) => {
       const limit = parseCount('--limit', String(options.limit), 1, 1000);
       await withSession(env, options, async (session) => {

@@ -87,7 +87,7 @@ export function listCommand(env: CommandEnv): Command {
   return platformCommand('list', 'List every job: schedule, zone, next run, last run and its status, paused, pending one-time runs')
     .addHelpText(
       'after',
-      '\nExamples:\n  npx jobs list\n  npx jobs list --local\n  npx jobs list --stack ScheduledJobs-dev --json\n\n' +
+      '\nExamples:\n  npx cdk-jobs list\n  npx cdk-jobs list --local\n  npx cdk-jobs list --stack ScheduledJobs-dev --json\n\n' +
         'Exit codes: 0 listed, 1 an AWS call failed, 3 platform not found.',
     )
     .action(async (options: Record<string, unknown>) =>

@@ -66,7 +66,7 @@ export function nextCommand(env: CommandEnv): Command {
   return platformCommand('next', "Show a job's next run instants, in its time zone and in UTC")
     .argument('<job>', 'the job')
     .addOption(new Option('-n, --count <n>', 'how many instants (1-1000)').default('10'))
-    .addHelpText('after', '\nExamples:\n  npx jobs next weekly-log-cleanup\n  npx jobs next weekly-log-cleanup -n 3 --json\n\nExit codes: 0 shown, 1 an AWS call failed, 2 unknown job or bad -n, 3 platform not found.')
+    .addHelpText('after', '\nExamples:\n  npx cdk-jobs next weekly-log-cleanup\n  npx cdk-jobs next weekly-log-cleanup -n 3 --json\n\nExit codes: 0 shown, 1 an AWS call failed, 2 unknown job or bad -n, 3 platform not found.')
     .action(async (name: string, options: Record<string, unknown>) => {
       const count = parseCount('-n', String(options.count), 1, 1000);
       await withSession(env, options, async (session) => {

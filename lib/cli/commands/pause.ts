@@ -37,7 +37,7 @@ function pauseLike(env: CommandEnv, paused: boolean): Command {
   return command
     .addHelpText(
       'after',
-      `\nExamples:\n  npx jobs ${name} weekly-log-cleanup${paused ? " --reason 'bucket migration'" : ''}\n  npx jobs ${name} weekly-log-cleanup --local --json\n\n` +
+      `\nExamples:\n  npx cdk-jobs ${name} weekly-log-cleanup${paused ? " --reason 'bucket migration'" : ''}\n  npx cdk-jobs ${name} weekly-log-cleanup --local --json\n\n` +
         `Exit codes: 0 ${paused ? 'paused' : 'resumed'} (or already so), 1 the write failed, 2 unknown job, 3 platform not found.`,
     )
     .action(async (jobName: string, options: Record<string, unknown>) => {

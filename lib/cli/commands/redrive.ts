@@ -84,7 +84,7 @@ export function redriveCommand(env: CommandEnv): Command {
       'after',
       `\nEach re-invoke waits for the run (RequestResponse). The messages worked on are held invisible for up to ${REDRIVE_VISIBILITY_SECONDS / 60} minutes;\n` +
         'those not deleted are released at the end.\n\n' +
-        'Examples:\n  npx jobs redrive --dry-run\n  npx jobs redrive --job weekly-log-cleanup\n\n' +
+        'Examples:\n  npx cdk-jobs redrive --dry-run\n  npx cdk-jobs redrive --job weekly-log-cleanup\n\n' +
         'Exit codes: 0 every selected failure was fixed (or there was none), 1 some are still failing or could not be re-invoked, 2 unknown job, 3 platform not found.',
     )
     .action(async (options: Record<string, unknown>) => {

@@ -57,7 +57,7 @@ export function runCommand(env: CommandEnv): Command {
     .option('--verbose', "on a local stack, also print what the handler logs (on stderr)")
     .addHelpText(
       'after',
-      "\nExamples:\n  npx jobs run weekly-log-cleanup\n  npx jobs run weekly-log-cleanup --wait --payload '{\"olderThanDays\":7}'\n  npx jobs run weekly-log-cleanup --local\n\n" +
+      "\nExamples:\n  npx cdk-jobs run weekly-log-cleanup\n  npx cdk-jobs run weekly-log-cleanup --wait --payload '{\"olderThanDays\":7}'\n  npx cdk-jobs run weekly-log-cleanup --local\n\n" +
         'Exit codes: 0 started (or, waited for, SUCCEEDED/CONTINUED), 1 the run failed, was skipped or was not accepted, 2 unknown job or bad --payload, 3 platform not found.',
     )
     .action(async (name: string, options: Record<string, unknown>) => {

@@ -18,8 +18,8 @@ export function scheduleOnceCommand(env: CommandEnv): Command {
     .option('--payload <json>', "the payload as JSON (default: the payload of the job's schedule, else {})")
     .addHelpText(
       'after',
-      "\nExamples:\n  npx jobs schedule-once payment-reminder --at 2026-12-01T09:00 --tz Europe/Paris --key sub-123 --payload '{\"subscriptionId\":\"sub-123\"}'\n" +
-        '  npx jobs schedule-once weekly-log-cleanup --at +10m\n\n' +
+      "\nExamples:\n  npx cdk-jobs schedule-once payment-reminder --at 2026-12-01T09:00 --tz Europe/Paris --key sub-123 --payload '{\"subscriptionId\":\"sub-123\"}'\n" +
+        '  npx cdk-jobs schedule-once weekly-log-cleanup --at +10m\n\n' +
         'Exit codes: 0 scheduled (or already scheduled under that key), 1 the Scheduler call failed, 2 unknown job or bad flag, 3 platform (or its one-time group) not found.',
     )
     .action(async (name: string, options: Record<string, unknown>) => {
@@ -51,7 +51,7 @@ export function cancelOnceCommand(env: CommandEnv): Command {
     .requiredOption('--key <key>', 'the key it was scheduled with')
     .addHelpText(
       'after',
-      '\nExamples:\n  npx jobs cancel-once payment-reminder --key sub-123\n\n' +
+      '\nExamples:\n  npx cdk-jobs cancel-once payment-reminder --key sub-123\n\n' +
         'Exit codes: 0 cancelled, 1 there was no pending schedule with that key (never made, cancelled, or already fired) or the call failed, 2 unknown job, 3 platform (or its one-time group) not found.',
     )
     .action(async (name: string, options: Record<string, unknown>) => {
