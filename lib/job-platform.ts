@@ -19,7 +19,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
+import { createPlatformFunction } from './platform-function';
 import { JobEnv, METRICS_NAMESPACE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './contract';
 import { JobConfigurationError } from './job-configuration-error';
 import { jobDashboardRow } from './job-monitoring';
@@ -353,26 +353,11 @@ export class JobPlatform extends Construct {
   }
 
   private createWatchdog(stack: Stack): nodejs.NodejsFunction {
-    const role = new iam.Role(this, 'WatchdogRole', {
-      description: `Role of the scheduled-jobs watchdog of ${stack.stackName}`,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    const logGroup = new logs.LogGroup(this, 'WatchdogLogGroup', {
-      retention: this.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, 'Watchdog', {
+    const fn = createPlatformFunction(this, { role: 'WatchdogRole', logGroup: 'WatchdogLogGroup', function: 'Watchdog' }, {
+      roleDescription: `Role of the scheduled-jobs watchdog of ${stack.stackName}`,
+      logRetention: this.logRetention,
       description: 'Finds scheduled-job runs that should have started and did not; publishes MissedRuns',
       entry: watchdogEntry(),
-      handler: 'handler',
-      runtime: JOB_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      role,
-      logGroup,
-      bundling: JOB_BUNDLING,
       environment: {
         JOBS_TABLE_NAME: this.table.tableName,
         SCHEDULE_GROUP_NAME: this.scheduleGroup.scheduleGroupName,
@@ -380,7 +365,6 @@ export class JobPlatform extends Construct {
         [JobEnv.RUN_TTL_DAYS]: String(this.runRetention.toDays()),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_SERVICE_NAME: 'watchdog',
-        NODE_OPTIONS: '--enable-source-maps',
       },
       // The next run is at most 5 minutes away: no retries; a failure goes to the inbox.
       retryAttempts: 0,
@@ -390,14 +374,13 @@ export class JobPlatform extends Construct {
     // ListSchedules has no resource-level permissions: the only possible resource is "*".
     // GetSchedule is granted per job, on that job's schedule, as jobs register.
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
-    Validations.of(role).acknowledge({
+    Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
         'it is the only action granted on "*" (GetSchedule is granted per job schedule).',
     });
     this.table.grantReadWriteData(fn);
-    acknowledgeRuntime(fn);
     return fn;
   }
 

@@ -16,13 +16,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { BIRTHDAY_INDEX, UsersEnv } from '../../lambdas/jobs/birthday-emails/birthdays';
 import { PAYMENT_REMINDER_JOB, SubscriptionsEnv } from '../../lambdas/jobs/subscriptions/model';
-import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from '../bundling';
+import { createPlatformFunction } from '../platform-function';
 import type { JobPlatform } from '../job-platform';
 import { OneTimeJob } from '../one-time-job';
 import { ScheduledJob } from '../scheduled-job';
@@ -182,29 +181,17 @@ export class ReminderJobs extends Construct {
   }
 
   private createSubscriptionsFunction(platform: JobPlatform): nodejs.NodejsFunction {
-    const role = new iam.Role(this, 'SubscriptionsRole', {
-      description: 'Role of the subscriptions stream function (payment reminders)',
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    const logGroup = new logs.LogGroup(this, 'SubscriptionsLogGroup', {
-      retention: platform.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, 'SubscriptionsFunction', {
-      description: 'Keeps each subscription payment reminder scheduled (subscriptions table stream)',
-      entry: SUBSCRIPTIONS_ENTRY,
-      handler: 'handler',
-      runtime: JOB_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      role,
-      logGroup,
-      bundling: JOB_BUNDLING,
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'subscriptions' },
-    });
-    acknowledgeRuntime(fn);
+    const fn = createPlatformFunction(
+      this,
+      { role: 'SubscriptionsRole', logGroup: 'SubscriptionsLogGroup', function: 'SubscriptionsFunction' },
+      {
+        roleDescription: 'Role of the subscriptions stream function (payment reminders)',
+        logRetention: platform.logRetention,
+        description: 'Keeps each subscription payment reminder scheduled (subscriptions table stream)',
+        entry: SUBSCRIPTIONS_ENTRY,
+        environment: { POWERTOOLS_SERVICE_NAME: 'subscriptions' },
+      },
+    );
     fn.addEventSource(
       new DynamoEventSource(this.subscriptionsTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -217,7 +204,7 @@ export class ReminderJobs extends Construct {
         onFailure: new SqsDlq(platform.failureInbox),
       }),
     );
-    Validations.of(role).acknowledge({
+    Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'dynamodb:ListStreams (added by the stream event source) and scheduler:ListSchedules (added by grantSchedule) support no ' +

@@ -1,0 +1,57 @@
+/**
+ * A platform-side function (the watchdog, a stream consumer): its own role, its own log group with
+ * retention, bundled with the same settings as the jobs. Construct IDs are passed in, so each
+ * caller keeps the logical IDs (and so the deployed resources) it already has.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
+
+/** The construct IDs of the three resources. */
+export interface PlatformFunctionIds {
+  readonly role: string;
+  readonly logGroup: string;
+  readonly function: string;
+}
+
+export interface PlatformFunctionProps
+  extends Omit<nodejs.NodejsFunctionProps, 'role' | 'logGroup' | 'runtime' | 'architecture' | 'bundling' | 'handler'> {
+  /** The TypeScript file whose `handler` export is the function. */
+  readonly entry: string;
+  /** Description of the function's role. */
+  readonly roleDescription: string;
+  /** How long the function's logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * Creates the role, the log group (writable by the role only) and the Node.js 22 ARM64 function
+ * (256 MB and 1 minute unless set; source maps on).
+ */
+export function createPlatformFunction(scope: Construct, ids: PlatformFunctionIds, props: PlatformFunctionProps): nodejs.NodejsFunction {
+  const { roleDescription, logRetention, environment, ...functionProps } = props;
+  const role = new iam.Role(scope, ids.role, {
+    description: roleDescription,
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  });
+  const logGroup = new logs.LogGroup(scope, ids.logGroup, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+  logGroup.grantWrite(role);
+  const fn = new nodejs.NodejsFunction(scope, ids.function, {
+    handler: 'handler',
+    runtime: JOB_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    timeout: Duration.minutes(1),
+    ...functionProps,
+    role,
+    logGroup,
+    bundling: JOB_BUNDLING,
+    environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+  });
+  acknowledgeRuntime(fn);
+  return fn;
+}
