@@ -1,7 +1,9 @@
-// Lint rules: the recommended TypeScript set, plus the boundary the project relies on:
-// code that runs in Lambda never imports aws-cdk-lib, and the schedule engine stays pure.
+// Lint rules: the recommended TypeScript set, plus the boundaries the project relies on: folder
+// imports point one way (tools/lint/boundaries.mjs), code that runs in Lambda never imports
+// aws-cdk-lib, and the schedule engine stays pure.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './tools/lint/boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.*/**', 'dist/**', 'coverage/**', '.local/**', 'bin/jobs.js', '.scratch*/**'] },
@@ -12,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    files: ['lib/**/*.ts', 'lambdas/**/*.ts', 'tools/**/*.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/imports': 'error' },
   },
   {
     files: ['lambdas/**/*.ts'],

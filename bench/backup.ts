@@ -18,7 +18,7 @@ import { createTestContext } from '../lambdas/runtime/testing';
 import { mapWithConcurrency } from '../lambdas/shared/concurrency';
 import { sdkRetryConfig } from '../lambdas/shared/retry';
 import { listObjects } from '../lambdas/shared/s3-listing';
-import { localClientConfig, startEmulator } from '../lib/local/moto-server';
+import { localClientConfig, startEmulator } from '../tools/local/moto-server';
 import { countRequests } from '../test/support/fault-injection';
 import { awsCli, awsCliEnv, timeCli } from './_aws-cli';
 

@@ -10,7 +10,7 @@
  * once plus schedules the repeated batch created, and ratio = sequential time / concurrent time.
  */
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { localClientConfig, startEmulator } from '../lib/local/moto-server';
+import { localClientConfig, startEmulator } from '../tools/local/moto-server';
 import { OneTimeScheduler, type OneTimeScheduleRequest } from '../lambdas/runtime/once';
 
 const COUNT = 2_000;

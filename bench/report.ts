@@ -23,7 +23,7 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { runSalesReport } from '../lambdas/jobs/sales-report/report';
 import { createTestContext } from '../lambdas/runtime/testing';
 import type { SalesReportPayload } from '../lambdas/jobs/sales-report/payload';
-import { localClientConfig, startEmulator } from '../lib/local/moto-server';
+import { localClientConfig, startEmulator } from '../tools/local/moto-server';
 import { createBusinessData, seedOrders } from '../test/lambdas/jobs/sales-report/moto-data';
 import { testOrder } from '../test/lambdas/jobs/sales-report/fakes';
 

@@ -6,7 +6,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ScheduledJobsStack } from '../lib/app/scheduled-jobs-stack';
+import { ScheduledJobsStack } from './example/scheduled-jobs-stack';
 
 const app = new App();
 new ScheduledJobsStack(app, 'ScheduledJobs', {

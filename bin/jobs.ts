@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `jobs` CLI. The commands live in `lib/cli/` (one module each); this file only runs them.
+ * The `jobs` CLI. The commands live in `tools/cli/` (one module each); this file only runs them.
  */
-import { runCli } from '../lib/cli/program';
+import { runCli } from '../tools/cli/commands/program';
 
 // `jobs list | head`: the reader went away; stop quietly like other command-line tools.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -15,11 +15,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
 import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
 import { JobEnv, METRICS_NAMESPACE } from './contract';
-import { JobConfigurationError } from './job-configuration-error';
+import { JobConfigurationError } from './contract';
 import { createJobAlarms, JobMetrics, type JobAlarmOptions, type JobAlarms } from './job-monitoring';
 import { jobFunctionName } from './job-name';
 import type { JobPlatform } from './job-platform';
-import type { OverlapPolicy } from './overlap-policy';
+import type { OverlapPolicy } from './contract';
 
 /** Props every kind of job takes. */
 export interface JobFunctionProps {

@@ -3,7 +3,7 @@
  * names (Lambda function) the constructs need before CloudFormation creates anything.
  */
 import { createHash } from 'node:crypto';
-import { JobConfigurationError } from './job-configuration-error';
+import { JobConfigurationError } from './contract';
 
 /** Kebab-case, starts with a letter, at most 48 characters (the contract's job-name rule). */
 export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;

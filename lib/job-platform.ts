@@ -20,8 +20,18 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createPlatformFunction } from './platform-function';
-import { JobEnv, METRICS_NAMESPACE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './contract';
-import { JobConfigurationError } from './job-configuration-error';
+import {
+  METRICS_NAMESPACE,
+  PARTITION_KEY,
+  PlatformOutput,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+  WATCHDOG_INPUT,
+  WATCHDOG_RATE_MINUTES,
+  WATCHDOG_SCHEDULE_NAME,
+  WatchdogEnv,
+} from './contract';
+import { JobConfigurationError } from './contract';
 import { jobDashboardRow } from './job-monitoring';
 import { stackScopedName } from './job-name';
 import type { PlatformJob } from './job-function';
@@ -61,28 +71,11 @@ export interface JobPlatformProps {
 /** The CDK context key of the platform-wide switch. */
 export const SCHEDULES_CONTEXT_KEY = 'schedules';
 
-/** The name of the watchdog's schedule, in the platform's schedule group. */
-export const WATCHDOG_SCHEDULE_NAME = 'watchdog';
-
-/** The Scheduler input of the watchdog's schedule. */
-export const WATCHDOG_INPUT = { watchdog: true } as const;
-
-/** Logical ids of the outputs the `jobs` CLI reads. */
-export const PlatformOutput = {
-  TABLE_NAME: 'JobsTableName',
-  FAILURE_INBOX_URL: 'FailureInboxUrl',
-  FAILURE_INBOX_ARN: 'FailureInboxArn',
-  SCHEDULE_GROUP_NAME: 'ScheduleGroupName',
-  ALARM_TOPIC_ARN: 'AlarmTopicArn',
-  DASHBOARD_NAME: 'DashboardName',
-  /** Only in stacks with a `OneTimeJob`. */
-  ONE_TIME_SCHEDULE_GROUP_NAME: 'OneTimeScheduleGroupName',
-} as const;
 
 const DEFAULT_MISSED_RUN_GRACE = Duration.minutes(10);
 const DEFAULT_RUN_RETENTION = Duration.days(90);
 const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
-const WATCHDOG_RATE = Duration.minutes(5);
+const WATCHDOG_RATE = Duration.minutes(WATCHDOG_RATE_MINUTES);
 const ONE_TIME_GROUP_ID = 'OneTimeScheduleGroup';
 const SECONDS_PER_DAY = 86_400;
 
@@ -359,10 +352,10 @@ export class JobPlatform extends Construct {
       description: 'Finds scheduled-job runs that should have started and did not; publishes MissedRuns',
       entry: watchdogEntry(),
       environment: {
-        JOBS_TABLE_NAME: this.table.tableName,
-        SCHEDULE_GROUP_NAME: this.scheduleGroup.scheduleGroupName,
-        MISSED_RUN_GRACE_SECONDS: String(this.missedRunGrace.toSeconds()),
-        [JobEnv.RUN_TTL_DAYS]: String(this.runRetention.toDays()),
+        [WatchdogEnv.TABLE_NAME]: this.table.tableName,
+        [WatchdogEnv.SCHEDULE_GROUP_NAME]: this.scheduleGroup.scheduleGroupName,
+        [WatchdogEnv.MISSED_RUN_GRACE_SECONDS]: String(this.missedRunGrace.toSeconds()),
+        [WatchdogEnv.RUN_TTL_DAYS]: String(this.runRetention.toDays()),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_SERVICE_NAME: 'watchdog',
       },

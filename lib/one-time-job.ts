@@ -9,8 +9,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { oneTimeEnvNames, oneTimeNamePrefix } from '../lambdas/runtime/once-name';
-import { JobConfigurationError } from './job-configuration-error';
+import { oneTimeEnvNames, oneTimeNamePrefix } from './contract';
+import { JobConfigurationError } from './contract';
 import {
   addJobEnvironment,
   buildJobFunction,
@@ -22,7 +22,7 @@ import {
 import type { JobAlarms, JobMetrics } from './job-monitoring';
 import { jobNameFromId, validateJobName } from './job-name';
 import type { JobPlatform } from './job-platform';
-import { OverlapPolicy } from './overlap-policy';
+import { OverlapPolicy } from './contract';
 
 /** Props of {@link OneTimeJob}. */
 export interface OneTimeJobProps extends JobFunctionProps {

@@ -7,7 +7,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { JobConfigurationError } from './job-configuration-error';
+import { JobConfigurationError } from './contract';
 import {
   addJobEnvironment,
   buildJobFunction,
@@ -20,7 +20,7 @@ import {
 import type { JobAlarms, JobMetrics } from './job-monitoring';
 import { jobNameFromId, validateJobName } from './job-name';
 import type { JobPlatform } from './job-platform';
-import { OverlapPolicy } from './overlap-policy';
+import { OverlapPolicy } from './contract';
 import { describeSchedule, parseSchedule } from './schedule';
 import { SharedRoleLambdaInvoke } from './shared-role-lambda-invoke';
 

@@ -2,11 +2,11 @@
  * The runtime's configuration, read from the function's environment (set by the `ScheduledJob`
  * construct) and the `defineJob` options. Pure: takes the environment as an argument.
  */
-import { JobEnv } from '../../lib/contract';
+import { JobEnv, OverlapPolicy, type OverlapMode } from '../../lib/contract';
 import { JobConfigurationError } from './errors';
 
-/** How a run treats a previous run of the same job that is still going. */
-export type OverlapPolicy = 'skip' | 'allow';
+/** How a run treats a previous run of the same job that is still going: a policy or its value. */
+export type OverlapOption = OverlapPolicy | OverlapMode;
 
 /** Job names, as the constructs enforce them. */
 export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
@@ -19,7 +19,7 @@ export const DEFAULT_RUN_TTL_DAYS = 90;
 export interface RuntimeConfig {
   /** The job name from the options or `JOB_NAME`; undefined means "take it from the event". */
   readonly job?: string;
-  readonly overlap: OverlapPolicy;
+  readonly overlap: OverlapMode;
   readonly leaseSeconds: number;
   readonly runTtlDays: number;
   /** The state table; undefined when neither the environment nor the options name one. */
@@ -28,7 +28,7 @@ export interface RuntimeConfig {
 
 export interface ConfigOverrides {
   readonly name?: string;
-  readonly overlap?: OverlapPolicy;
+  readonly overlap?: OverlapOption;
   readonly leaseSeconds?: number;
   readonly runTtlDays?: number;
   readonly tableName?: string;
@@ -55,7 +55,8 @@ export function resolveConfig(env: Env, overrides: ConfigOverrides = {}): Runtim
     );
   }
   const prefix = job ? `job '${job}': ` : '';
-  const overlapRaw = overrides.overlap ?? (env[JobEnv.OVERLAP_POLICY] || 'skip');
+  const overlapOption = overrides.overlap instanceof OverlapPolicy ? overrides.overlap.value : overrides.overlap;
+  const overlapRaw = overlapOption ?? (env[JobEnv.OVERLAP_POLICY] || 'skip');
   if (overlapRaw !== 'skip' && overlapRaw !== 'allow') {
     const source = overrides.overlap !== undefined ? 'defineJob option overlap' : `environment variable ${JobEnv.OVERLAP_POLICY}`;
     throw new JobConfigurationError(`${prefix}${source}: expected 'skip' or 'allow', got '${overlapRaw}'`);

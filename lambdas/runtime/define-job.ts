@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { JobEnv, type JobEvent } from '../../lib/contract';
-import { resolveConfig, type OverlapPolicy, type RuntimeConfig } from './config';
+import { resolveConfig, type OverlapOption, type RuntimeConfig } from './config';
 import { LambdaContinuationInvoker, type ContinuationInvoker } from './continuation';
 import { StoreCheckpoint } from './checkpoint';
 import { ContinuationError, InvalidJobEventError, InvalidPayloadError, JobConfigurationError } from './errors';
@@ -30,7 +30,7 @@ export interface DefineJobOptions<P = unknown> {
    * `allow` runs it anyway.
    * @default process.env.JOB_OVERLAP_POLICY, else 'skip'
    */
-  readonly overlap?: OverlapPolicy;
+  readonly overlap?: OverlapOption;
   /**
    * Checks and converts the raw payload; throw to reject it. A rejected payload is recorded as a
    * FAILED run (`InvalidPayloadError`, not retryable) and the invocation fails, so the event reaches

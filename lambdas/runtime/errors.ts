@@ -3,6 +3,9 @@
  * underlying `cause` on. Errors marked `retryable = false` describe input that no retry can fix;
  * they still fail the invocation so the event reaches the failure inbox.
  */
+import { JobConfigurationError, ScheduledJobsError } from '../../lib/contract';
+
+export { JobConfigurationError, ScheduledJobsError };
 
 /** The event delivered to a job's function is malformed. Not retryable. */
 export class InvalidJobEventError extends Error {
@@ -35,14 +38,6 @@ export class InvalidPayloadError extends Error {
   ) {
     super(message, options);
     this.name = 'InvalidPayloadError';
-  }
-}
-
-/** The function's environment or the `defineJob` options are wrong (a deployment problem). */
-export class JobConfigurationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'JobConfigurationError';
   }
 }
 

@@ -1,4 +1,5 @@
-// The job runtime: `defineJob` and what a job's code sees. Re-exports only.
+// The job runtime (`cdk-scheduled-jobs/runtime`): `defineJob` and what a job's code sees, the
+// one-time scheduler, errors and types. Re-exports only.
 export { defineJob, type DefineJobOptions, type JobHandler } from './define-job';
 export type { Checkpoint, ContinuedLater, JobContext, JobFunction, OutcomeStatus, RunOutcome } from './types';
 export {
@@ -7,7 +8,26 @@ export {
   InvalidJobEventError,
   InvalidPayloadError,
   JobConfigurationError,
+  ScheduledJobsError,
 } from './errors';
 export { JobStateStore, type JobStateStoreProps } from './state-store';
 export { LOCAL_INVOKE_SYMBOL, type LocalInvoke } from './continuation';
-export { DEFAULT_LEASE_SECONDS, DEFAULT_RUN_TTL_DAYS, type OverlapPolicy } from './config';
+export { DEFAULT_LEASE_SECONDS, DEFAULT_RUN_TTL_DAYS, type OverlapOption } from './config';
+export { OverlapPolicy, type OverlapMode, type JobEvent, type RunStatus } from '../../lib/contract';
+export {
+  OneTimeScheduler,
+  MAX_INPUT_BYTES,
+  MAX_KEY_LENGTH,
+  type FromEnvironmentOptions,
+  type OneTimeRetryPolicy,
+  type OneTimeScheduleDetails,
+  type OneTimeScheduleRequest,
+  type OneTimeSchedulerOptions,
+  type OneTimeScheduleSummary,
+  type OneTimeTarget,
+  type RescheduleResult,
+  type ScheduleManyOptions,
+  type ScheduleResult,
+} from './once';
+export * from './once-errors';
+export { addDays, formatWallClock, instantOfWallClock, wallClockAt, type WallClock } from './once-time';

@@ -5,7 +5,7 @@
 import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from '@aws-sdk/client-scheduler';
 import type { JobEvent } from '../../lib/contract';
 import { OneTimeScheduleValidationError, OneTimeSchedulerConfigError } from './once-errors';
-import { oneTimeScheduleName } from './once-name';
+import { oneTimeScheduleName } from '../../lib/contract';
 import { validateTimeZone } from '../../lib/schedule';
 import { formatWallClock, instantOfWallClock, wallClockAt } from './once-time';
 

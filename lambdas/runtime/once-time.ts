@@ -4,9 +4,7 @@
  * instants (`Date`) or in "09:00 in the customer's zone". The zone math is the schedule engine's
  * (`lib/schedule`, through `Intl`), so one-time and recurring schedules agree on every offset.
  */
-import { localMsOf, wallClockOf, type WallClock } from '../../lib/schedule/calendar';
-import { firstInstantOfLocal, zoneOffsetMs } from '../../lib/schedule/time-zone';
-import { validateTimeZone } from '../../lib/schedule';
+import { firstInstantOfLocal, localMsOf, validateTimeZone, wallClockOf, zoneOffsetMs, type WallClock } from '../../lib/schedule';
 
 export type { WallClock };
 

@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { JobEnv } from '../../lib/contract';
 import { OneTimeBatchError, OneTimeScheduleRequestError, OneTimeSchedulerConfigError } from './once-errors';
-import { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from './once-name';
+import { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from '../../lib/contract';
 import {
   buildSchedule,
   createScheduleInput,
@@ -44,7 +44,7 @@ import { instantOfWallClock } from './once-time';
 
 export * from './once-errors';
 export { MAX_INPUT_BYTES, MAX_KEY_LENGTH, type OneTimeRetryPolicy, type OneTimeScheduleRequest, type OneTimeTarget } from './once-request';
-export { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from './once-name';
+export { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from '../../lib/contract';
 
 /** How throttled calls are retried, on top of the SDK's own retries. */
 export interface BackoffOptions {

@@ -127,3 +127,5 @@ export function createTestContext<P>(options: TestContextOptions<P>): TestJobCon
     currentCheckpoint: () => (stored === undefined ? undefined : JSON.parse(stored)),
   };
 }
+
+export type { SeedContext, SeedHook } from './seed';

@@ -1,21 +1,11 @@
 /**
  * The watchdog function's environment, read and validated before any AWS call.
  */
-import { JobEnv } from '../../lib/contract';
+import { WatchdogEnv } from '../../lib/contract';
 import { WatchdogDefaults } from './check-missed-runs';
 import { WatchdogConfigError } from './errors';
 
-/** Environment variables the platform sets on the watchdog function. */
-export const WatchdogEnv = {
-  /** Name of the platform's job-state table. */
-  TABLE_NAME: JobEnv.TABLE_NAME,
-  /** The platform's schedule group (the job schedules to check). */
-  SCHEDULE_GROUP_NAME: 'SCHEDULE_GROUP_NAME',
-  /** Allowed lateness after a slot's flexible window, in seconds (default 600). */
-  MISSED_RUN_GRACE_SECONDS: 'MISSED_RUN_GRACE_SECONDS',
-  /** How long MISSED records are kept, in days (default 90; the platform's run retention). */
-  RUN_TTL_DAYS: JobEnv.RUN_TTL_DAYS,
-} as const;
+export { WatchdogEnv };
 
 export interface WatchdogConfig {
   readonly tableName: string;

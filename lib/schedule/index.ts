@@ -20,4 +20,5 @@ export { MAX_RATE_VALUE } from './rate';
 export { nextRuns, runsBetween, type NextRunsOptions, type RunsBetweenOptions } from './next-runs';
 export { describeSchedule } from './describe';
 export { matchesCron } from './cron-match';
-export { validateTimeZone, zoneOffsetMs } from './time-zone';
+export { firstInstantOfLocal, validateTimeZone, zoneOffsetMs } from './time-zone';
+export { localMsOf, wallClockOf, type WallClock } from './calendar';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobConfigurationError } from '../../lib/job-configuration-error';
+import { JobConfigurationError } from '../../lib/contract';
 import { jobFunctionName, jobNameFromId, stackScopedName, validateJobName } from '../../lib/job-name';
 
 describe('jobNameFromId', () => {

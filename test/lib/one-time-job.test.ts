@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JobPlatform } from '../../lib/job-platform';
 import { OneTimeJob } from '../../lib/one-time-job';
-import { OverlapPolicy } from '../../lib/overlap-policy';
+import { OverlapPolicy } from '../../lib/contract';
 import { ScheduledJob } from '../../lib/scheduled-job';
 import { createApp, createStack } from '../support/cdk';
 

@@ -2,7 +2,7 @@ import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JobConfigurationError } from '../../lib/job-configuration-error';
+import { JobConfigurationError } from '../../lib/contract';
 import { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob, type ScheduledJobProps } from '../../lib/scheduled-job';
 import { ScheduleExpressionError } from '../../lib/schedule';

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JobPlatform } from '../../lib/job-platform';
-import { OverlapPolicy } from '../../lib/overlap-policy';
+import { OverlapPolicy } from '../../lib/contract';
 import { ScheduledJob } from '../../lib/scheduled-job';
 import { createApp, createStack } from '../support/cdk';
 

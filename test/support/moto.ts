@@ -3,7 +3,7 @@
  * in afterAll. Fails (never skips) when moto_server is missing.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { localClientConfig, startEmulator, type LocalEndpoint } from '../../lib/local/moto-server';
+import { localClientConfig, startEmulator, type LocalEndpoint } from '../../tools/local/moto-server';
 
 export interface MotoHandle {
   /** The running endpoint; valid inside tests (after beforeAll). */

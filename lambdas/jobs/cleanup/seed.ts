@@ -10,7 +10,7 @@
  * an object, so the cleanup lists them all and keeps them.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { SeedContext } from '../../../lib/local/seed';
+import type { SeedContext } from '../../runtime/testing';
 
 const DAYS = 45;
 const SERVICES = ['api', 'worker'];

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SeedContext } from '../../../lib/local/seed';
+import type { SeedContext } from '../../runtime/testing';
 import { BusinessEnv, type Order } from './orders';
 import { consecutiveDays, startOfUtcDay } from './period';
 

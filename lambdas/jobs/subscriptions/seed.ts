@@ -8,7 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SeedContext } from '../../../lib/local/seed';
+import type { SeedContext } from '../../runtime/testing';
 import { addDays, wallClockAt } from '../../runtime/once-time';
 import { SubscriptionsEnv, type Subscription } from './model';
 

@@ -26,7 +26,7 @@ import { sdkRetryConfig } from '../../../../lambdas/shared/retry';
 import { listObjects } from '../../../../lambdas/shared/s3-listing';
 import { countRequests, injectFaults } from '../../../support/fault-injection';
 import { useMoto } from '../../../support/moto';
-import { fakeContext } from '../../../lambdas/shared/fake-context';
+import { fakeContext } from '../../shared/fake-context';
 
 const moto = useMoto();
 let seq = 0;

@@ -27,7 +27,7 @@ import { BackupConfigurationError } from '../../../../lambdas/jobs/backup/export
 import { parseBackupPayload, type ParsedBackupPayload } from '../../../../lambdas/jobs/backup/payload';
 import type { TestContextOptions } from '../../../../lambdas/runtime/testing';
 import { planParts } from '../../../../lambdas/jobs/backup/plan';
-import { fakeContext } from '../../../lambdas/shared/fake-context';
+import { fakeContext } from '../../shared/fake-context';
 
 const s3Mock = mockClient(S3Client);
 const ddbMock = mockClient(DynamoDBClient);

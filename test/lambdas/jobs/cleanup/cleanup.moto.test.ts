@@ -23,7 +23,7 @@ import { sdkRetryConfig } from '../../../../lambdas/shared/retry';
 import { listObjects } from '../../../../lambdas/shared/s3-listing';
 import { countRequests, injectFaults } from '../../../support/fault-injection';
 import { useMoto } from '../../../support/moto';
-import { fakeContext, type FakeContext } from '../../../lambdas/shared/fake-context';
+import { fakeContext, type FakeContext } from '../../shared/fake-context';
 
 const moto = useMoto();
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CleanupIncompleteError, runCleanup, type CleanupCheckpoint, type CleanupResult } from '../../../../lambdas/jobs/cleanup/cleanup';
 import { parseCleanupPayload } from '../../../../lambdas/jobs/cleanup/payload';
-import { fakeContext } from '../../../lambdas/shared/fake-context';
+import { fakeContext } from '../../shared/fake-context';
 
 const s3Mock = mockClient(S3Client);
 const ddbMock = mockClient(DynamoDBClient);

@@ -1,5 +1,5 @@
 /**
- * The business tables and bucket on an emulator (moto), shaped like `lib/app/business-data.ts`, and a
+ * The business tables and bucket on an emulator (moto), shaped like `bin/example/business-data.ts`, and a
  * fast seeder for orders. Used by the integration tests and by `bench/report.ts`.
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';

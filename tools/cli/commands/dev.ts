@@ -1,0 +1,88 @@
+/**
+ * `jobs dev`: run the stack locally (the command behind `npm start`). See `tools/local/dev.ts`.
+ */
+import { Command, Option } from 'commander';
+import { runDev } from '../../local/dev';
+
+interface DevCommandOptions {
+  readonly until?: string;
+  readonly from?: string;
+  readonly json?: boolean;
+  readonly seed: boolean;
+  readonly endpoint?: string;
+  readonly app?: string;
+  readonly stack?: string;
+  readonly verbose?: boolean;
+  readonly region?: string;
+  readonly progress: boolean;
+  readonly cache: boolean;
+  readonly watchdogEvery?: string;
+}
+
+/** The `dev` command, ready to be added to the `jobs` program. */
+export function devCommand(): Command {
+  return new Command('dev')
+    .description(
+      'Run every job locally on its schedule: start an AWS emulator (moto), synthesize the app, provision the stack ' +
+        'in the emulator, seed demo data and fire each schedule at the instants EventBridge Scheduler would',
+    )
+    .option('--until <when>', 'time travel: simulate up to a duration from the start (90m, 12h, 7d, 2w) or an ISO instant, then print a summary and exit')
+    .option('--from <instant>', 'with --until: start the simulated clock at this ISO instant instead of now')
+    .option(
+      '--watchdog-every <duration>',
+      "with --until: fire the platform's watchdog (every 5 minutes) at most once per this simulated interval; 5m fires every slot",
+      '1h',
+    )
+    .option('--json', 'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }] }')
+    .option('--no-seed', 'do not seed demo data')
+    .option('--endpoint <url>', 'use this AWS emulator (LocalStack, moto) instead of starting moto_server (default: $AWS_ENDPOINT_URL)')
+    .option('--app <command>', "the command that runs the CDK app (default: the 'app' of cdk.json)")
+    .option('--stack <name>', 'the stack to run when the app has several')
+    .option('--verbose', 'also print what the handlers log (always written to .local/logs/<stack>.log)')
+    .addOption(new Option('--region <region>', 'region of the local stack').env('AWS_REGION').default('us-east-1'))
+    .option('--no-progress', 'no progress bar during a simulation')
+    .option('--no-cache', 'synthesize the app even when no project file changed since the last run')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npm start                          # follow the real clock until Ctrl-C\n' +
+        '  npm start -- --until 7d            # a simulated week, as fast as the jobs allow\n' +
+        '  npx cdk-jobs dev --until 2026-11-02T12:00:00Z --from 2026-10-31T00:00:00Z --json',
+    )
+    .action(async (options: DevCommandOptions) => {
+      const controller = new AbortController();
+      let interruptedAt = 0;
+      const interrupt = () => {
+        // One Ctrl-C can arrive twice (from the terminal and relayed by a wrapper such as tsx).
+        if (controller.signal.aborted) {
+          if (Date.now() - interruptedAt > 1000) process.exit(130);
+          return;
+        }
+        interruptedAt = Date.now();
+        process.stderr.write('\nstopping (Ctrl-C again to force)...\n');
+        controller.abort();
+      };
+      process.on('SIGINT', interrupt);
+      process.on('SIGTERM', interrupt);
+      try {
+        const result = await runDev({
+          until: options.until,
+          from: options.from,
+          json: options.json,
+          seed: options.seed,
+          endpoint: options.endpoint,
+          app: options.app,
+          stack: options.stack,
+          verbose: options.verbose,
+          region: options.region,
+          progress: options.progress,
+          cache: options.cache,
+          watchdogEvery: options.watchdogEvery,
+          signal: controller.signal,
+        });
+        process.exitCode = controller.signal.aborted ? 130 : result.exitCode;
+      } finally {
+        process.off('SIGINT', interrupt);
+        process.off('SIGTERM', interrupt);
+      }
+    });
+}

@@ -1,0 +1,315 @@
+/**
+ * `jobs dev` (`npm start`): the whole stack on this machine. Starts the emulator (or uses
+ * `--endpoint` / `AWS_ENDPOINT_URL`), synthesizes the CDK app into `.local/cdk.out`, provisions the
+ * stack in the emulator, records it in `.local/<stack>.json`, seeds demo data, then runs the local
+ * scheduler: on the real clock until stopped, or on a simulated clock up to `--until` (time travel).
+ */
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
+import { installClock, realClock, SimulatedClock, type Clock } from './clock';
+import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
+import { EventSourceRunner } from './event-sources';
+import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
+import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
+import { LocalScheduler, type LocalRun } from './local-scheduler';
+import { localDir, writeLocalStack, type LocalSchedule, type LocalStackFile } from './local-stack';
+import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
+import { provisionClients, provisionStack } from './provisioner';
+import { runSeeds } from './seed';
+
+/** The account local mode provisions in (moto's default). */
+export const LOCAL_ACCOUNT = '123456789012';
+
+export interface DevOptions {
+  /** @default process.cwd() */
+  readonly projectDir?: string;
+  /**
+   * The command that runs the CDK app, or a directory holding a synthesized cloud assembly (as
+   * `cdk deploy --app cdk.out` takes).
+   * @default the `app` of `cdk.json`
+   */
+  readonly app?: string;
+  /** Reuse the last synthesized assembly when no project file changed. @default true */
+  readonly cache?: boolean;
+  /** Where local state goes (cloud assembly, `<stack>.json`, logs). @default `<projectDir>/.local` */
+  readonly stateDir?: string;
+  /** Use this emulator instead of starting moto. @default process.env.AWS_ENDPOINT_URL */
+  readonly endpoint?: string;
+  /** Always start a private moto (tests). @default false */
+  readonly forceLocalEmulator?: boolean;
+  /** Which stack of the app to run. @default the only stack of the app */
+  readonly stack?: string;
+  /** Simulate up to this instant or duration (`7d`, ISO). @default follow the real clock until stopped */
+  readonly until?: string;
+  /** Where the simulated clock starts (ISO). @default now */
+  readonly from?: string;
+  /**
+   * While time travelling, fire the platform's watchdog (`rate(5 minutes)`) at most once per this
+   * simulated interval; each run checks everything since the previous one, so missed runs are still
+   * found. `5m` fires it at every slot. The real clock always fires it at every slot.
+   * @default '1h'
+   */
+  readonly watchdogEvery?: string;
+  /** Print the summary as JSON on stdout (and nothing else there). @default false */
+  readonly json?: boolean;
+  /** Seed demo data. @default true */
+  readonly seed?: boolean;
+  /** Also print what handlers write (else it goes to `.local/logs/<stack>.log`). @default false */
+  readonly verbose?: boolean;
+  /** @default process.env.AWS_REGION, else 'us-east-1' */
+  readonly region?: string;
+  /** Show the progress bar (when stderr is a terminal). @default true */
+  readonly progress?: boolean;
+  /** Stops a real-clock run (Ctrl-C). @default none */
+  readonly signal?: AbortSignal;
+  /** Receives each run as it finishes (tests, embedding). @default none */
+  readonly onRun?: (run: LocalRun) => void;
+  /** Called once the stack is provisioned and seeded, before the scheduler starts. @default none */
+  readonly onReady?: (stack: LocalStackFile) => void | Promise<void>;
+  /** Where the messages and the summary go. @default this process's stdout and stderr */
+  readonly output?: { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
+  /** Keep `.local/<stack>.json` after exit even when the emulator stops with it. @default false */
+  readonly keepState?: boolean;
+}
+
+export interface DevResult {
+  readonly stack: LocalStackFile;
+  readonly runs: readonly LocalRun[];
+  /** 0, or 1 when a run failed (after its retries). */
+  readonly exitCode: number;
+  readonly window: { readonly from: number; readonly until: number };
+  /** Real milliseconds per phase. */
+  readonly timings: { readonly synthMs: number; readonly provisionMs: number; readonly seedMs: number; readonly runMs: number };
+}
+
+export class StackSelectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StackSelectionError';
+  }
+}
+
+/** The name of the platform watchdog's schedule. */
+export const WATCHDOG_SCHEDULE = WATCHDOG_SCHEDULE_NAME;
+
+/** The platform watchdog's schedules: named `watchdog`, with the input `{ "watchdog": true }`. */
+export function watchdogSchedules(stack: Pick<LocalStackFile, 'schedules'>): LocalSchedule[] {
+  return Object.values(stack.schedules).filter((s) => s.name === WATCHDOG_SCHEDULE && /"watchdog"\s*:\s*true/.test(s.target.input ?? ''));
+}
+
+function pickStack(stacks: readonly StackArtifact[], wanted: string | undefined): StackArtifact {
+  const names = stacks.map((s) => s.stackName).join(', ') || 'none';
+  if (wanted) {
+    const found = stacks.find((s) => s.stackName === wanted || s.id === wanted);
+    if (!found) throw new StackSelectionError(`--stack: no stack '${wanted}' in the app (stacks: ${names})`);
+    return found;
+  }
+  if (stacks.length !== 1) throw new StackSelectionError(`the app has ${stacks.length} stacks (${names}): choose one with --stack`);
+  return stacks[0];
+}
+
+/** Runs local mode. Resolves when the simulation ends or the signal stops the real-clock run. */
+export async function runDev(options: DevOptions = {}): Promise<DevResult> {
+  const projectDir = resolve(options.projectDir ?? process.cwd());
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  // Validate the options before any side effect.
+  const from = options.from !== undefined ? parseFrom(options.from) : Date.now();
+  const until = options.until !== undefined ? parseUntil(options.until, from) : undefined;
+  if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
+  const watchdogEveryMs = parseDuration(options.watchdogEvery ?? '1h', '--watchdog-every');
+  const simulate = until !== undefined;
+  const stateDir = options.stateDir ? resolve(projectDir, options.stateDir) : localDir(projectDir);
+  const output = options.output ?? { stdout: (t: string) => writeTerminal(t, 'stdout'), stderr: (t: string) => writeTerminal(t, 'stderr') };
+  const say = (line: string) => (options.json ? output.stderr : output.stdout)(`${line}\n`);
+
+  const emulator: LocalEndpoint = await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator });
+  let stackFile: string | undefined;
+  let logFd: number | undefined;
+  const restore: Array<() => void> = [];
+  try {
+    say(`emulator    ${emulator.url}${emulator.owned ? ' (moto_server, started for this run)' : ''}`);
+    const t0 = performance.now();
+    const prebuilt = options.app !== undefined && existsSync(join(resolve(projectDir, options.app), 'manifest.json'));
+    const assembly = prebuilt
+      ? { ...readCloudAssembly(resolve(projectDir, options.app as string)), reused: true }
+      : await synthesize({
+          projectDir,
+          app: options.app,
+          outDir: join(stateDir, 'cdk.out'),
+          account: LOCAL_ACCOUNT,
+          region,
+          reuse: options.cache !== false,
+        });
+    const artifact = pickStack(assembly.stacks, options.stack);
+    const synthMs = performance.now() - t0;
+    const where = relative(projectDir, assembly.dir);
+    say(
+      prebuilt
+        ? `read        ${artifact.stackName} from ${where}`
+        : assembly.reused
+          ? `reused      ${artifact.stackName} from ${where} (nothing changed since it was synthesized)`
+          : `synthesized ${artifact.stackName} into ${where} in ${(synthMs / 1000).toFixed(1)} s`,
+    );
+
+    const t1 = performance.now();
+    const config = localClientConfig(emulator, region);
+    const warnings: string[] = [];
+    const stack = await provisionStack({
+      stack: artifact,
+      assemblyDir: assembly.dir,
+      endpoint: emulator.url,
+      region,
+      accountId: LOCAL_ACCOUNT,
+      clients: provisionClients(config),
+      warn: (m) => warnings.push(m),
+    });
+    stackFile = join(stateDir, `${stack.stackName}.json`);
+    writeLocalStack(stackFile, stack);
+    const provisionMs = performance.now() - t1;
+    const counts = Object.values(stack.resources).filter((r) => r.provisioned).length;
+    say(
+      `provisioned ${counts} resources, ${Object.keys(stack.functions).length} functions, ` +
+        `${Object.keys(stack.schedules).length} schedules in ${Math.round(provisionMs)} ms -> ${relative(projectDir, stackFile)}`,
+    );
+    for (const warning of warnings) say(`  warning: ${warning}`);
+
+    const logDir = join(stateDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const logPath = join(logDir, `${stack.stackName}.log`);
+    logFd = openSync(logPath, 'w');
+    const fd = logFd;
+    const lambda = new LocalLambda({
+      stack,
+      output: (fn, text) => {
+        writeSync(fd, text);
+        if (options.verbose) {
+          const prefix = `  [${fn.jobName ?? fn.constructPath ?? fn.functionName}] `;
+          output.stderr(text.replace(/^(?=.)/gm, prefix));
+        }
+      },
+    });
+    const clock: Clock = simulate ? new SimulatedClock(from) : realClock;
+    let bars: ReturnType<typeof progressBars> | undefined;
+    const live = (line: string) => {
+      if (bars) bars.multi.log(`${line}\n`);
+      else say(line);
+    };
+    const clients = { scheduler: new SchedulerClient(config), sqs: new SQSClient(config), sns: new SNSClient(config) };
+
+    // Stream readers take their position now, as the mappings would at deploy: seeded data is delivered.
+    const eventSources = new EventSourceRunner({
+      stack,
+      lambda,
+      clock,
+      clients: { ...clients, streams: new DynamoDBStreamsClient(config) },
+      onInvocation: (invocation) => scheduler.recordEventSourceInvocation(invocation),
+      warn: (m) => live(`warning: ${m}`),
+    });
+    await eventSources.start();
+
+    const t2 = performance.now();
+    if (options.seed !== false) {
+      for (const line of await runSeeds(projectDir, stack, new Date(from))) say(`seeded      ${line}`);
+    }
+    const seedMs = performance.now() - t2;
+    await options.onReady?.(stack);
+
+    const sparse: Record<string, number> = {};
+    if (simulate) {
+      for (const schedule of watchdogSchedules(stack)) {
+        sparse[`${schedule.groupName}/${schedule.name}`] = watchdogEveryMs;
+        say(
+          `watchdog    ${schedule.expression} fires at most once per simulated ${options.watchdogEvery ?? '1h'} while time travelling ` +
+            '(each run checks all the time since the last; --watchdog-every 5m fires every slot)',
+        );
+      }
+    }
+    let failed = 0;
+    let count = 0;
+    const scheduler: LocalScheduler = new LocalScheduler({
+      stack,
+      lambda,
+      clock,
+      clients,
+      eventSources,
+      sparse,
+      ...(until !== undefined ? { until } : {}),
+      startedAt: from,
+      warn: (m) => live(`warning: ${m}`),
+      onRun: (run) => {
+        count += 1;
+        if (run.status === 'FAILED') failed += 1;
+        live(runLine(run));
+        bars?.bar.update(Math.round((clock.now() - from) / 60_000), { runs: count, failed });
+        options.onRun?.(run);
+      },
+      onTick: (now) => bars?.bar.update(Math.round((now - from) / 60_000), { time: new Date(now).toISOString().slice(0, 16), runs: count, failed }),
+    });
+    restore.push(installClock(clock));
+    restore.push(installLocalInvokeHook(async (fn, event) => scheduler.invokeAsync(fn, event)));
+    const stopOnAbort = () => scheduler.stop();
+    options.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    restore.push(() => options.signal?.removeEventListener('abort', stopOnAbort));
+
+    say(
+      simulate
+        ? `simulating  ${new Date(from).toISOString()} -> ${new Date(until as number).toISOString()} (handler output: ${relative(projectDir, logPath)})`
+        : `running     on the real clock; Ctrl-C to stop (handler output: ${relative(projectDir, logPath)})`,
+    );
+    if (simulate && options.progress !== false && process.stderr.isTTY) bars = progressBars(from, until as number);
+    const t3 = performance.now();
+    let runs: readonly LocalRun[];
+    try {
+      runs = await scheduler.run();
+    } catch (error) {
+      // Ctrl-C also reaches the emulator (same process group): calls in flight then fail; that is the stop.
+      if (!options.signal?.aborted) throw error;
+      runs = scheduler.history;
+    }
+    const runMs = performance.now() - t3;
+    bars?.bar.update(Math.round(((until ?? from) - from) / 60_000));
+    bars?.multi.stop();
+    for (const undo of restore.splice(0).reverse()) undo();
+
+    const window = { from, until: until ?? Date.now() };
+    if (options.json) output.stdout(`${jsonSummary(runs, window)}\n`);
+    else if (simulate) say(summaryTable(runs, window, runMs));
+    return {
+      stack,
+      runs,
+      exitCode: runs.some((r) => r.status === 'FAILED') ? 1 : 0,
+      window,
+      timings: { synthMs, provisionMs, seedMs, runMs },
+    };
+  } finally {
+    for (const undo of restore.reverse()) undo();
+    if (logFd !== undefined) closeSync(logFd);
+    if (emulator.owned) {
+      await emulator.stop();
+      // The emulator's state is gone with it: so is the record of what was in it.
+      if (stackFile && !options.keepState) rmSync(stackFile, { force: true });
+    }
+  }
+}
+
+function progressBars(from: number, until: number): { multi: MultiBar; bar: SingleBar } {
+  const multi = new MultiBar(
+    {
+      stream: terminalStream(process.stderr),
+      format: 'simulating [{bar}] {percentage}% | {time} | {runs} runs | {failed} failed',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    Presets.shades_classic,
+  );
+  const total = Math.max(1, Math.round((until - from) / 60_000));
+  const bar = multi.create(total, 0, { time: new Date(from).toISOString().slice(0, 16), runs: 0, failed: 0 }) as unknown as SingleBar;
+  return { multi, bar };
+}
