@@ -91,6 +91,13 @@ export const StateKeys = {
   missedPrefix: 'MISSED#',
 } as const;
 
+/** Keys of the watchdog's own items in the job-state table: one partition, one cursor per job. */
+export const WatchdogKeys = {
+  partition: 'WATCHDOG',
+  cursorPrefix: 'CURSOR#',
+  cursor: (job: string) => `CURSOR#${job}`,
+} as const;
+
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 export const TTL_ATTRIBUTE = 'expiresAt';
