@@ -3,7 +3,8 @@
  * assembly: the function's resolved environment (set around each call and restored after), SDK
  * clients pointed at the emulator (`AWS_ENDPOINT_URL`, dummy credentials), a Lambda-like context
  * (remaining time from the timeout) and the timeout itself. Invocations are serialised so that two
- * functions' environments never mix. What a handler writes (logs, EMF metrics) goes to `output`.
+ * functions' environments never mix. What a handler writes (logs, EMF metrics) goes to `output`; what
+ * `output` itself writes to the process's stdout/stderr reaches them unchanged.
  */
 import { Console } from 'node:console';
 import { randomUUID } from 'node:crypto';
@@ -50,7 +51,11 @@ export class HandlerLoadError extends Error {
 
 export interface LocalLambdaOptions {
   readonly stack: Pick<LocalStackFile, 'functions' | 'region' | 'endpoint' | 'stackName'>;
-  /** Receives everything a handler writes to stdout/stderr. @default written to this process's stdout/stderr */
+  /**
+   * Receives everything a handler writes to stdout/stderr, as it is written. The callback may write
+   * to `process.stdout`/`process.stderr` itself: those writes reach the streams, not the callback.
+   * @default written to this process's stdout/stderr
+   */
   readonly output?: (fn: LocalFunction, text: string) => void;
   /** Extra variables for every function (after the function's own). @default none */
   readonly environment?: Readonly<Record<string, string>>;
@@ -229,23 +234,33 @@ export class LocalLambda {
     const originalConsole = globalThis.console;
     apply(environment);
     if (output) {
-      const capture = (chunk: string | Uint8Array) => output(fn, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-      for (const stream of streams) {
-        stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-          capture(chunk);
-          const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-          callback?.();
-          return true;
-        }) as typeof stream.write;
-      }
-      // The global console too, whatever it writes to (a test runner may have replaced it).
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          capture(chunk);
-          done();
-        },
+      // What the callback itself writes to the process's streams (a CLI printing the handler's lines
+      // on stderr) goes to the streams as they were, not back into the callback.
+      let forwarding = false;
+      const capture = (index: number, chunk: string | Uint8Array, rest: unknown[]): boolean => {
+        if (forwarding) return (originalWrites[index] as (...a: unknown[]) => boolean).call(streams[index], chunk, ...rest);
+        forwarding = true;
+        try {
+          output(fn, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+        } finally {
+          forwarding = false;
+        }
+        const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      };
+      streams.forEach((stream, index) => {
+        stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => capture(index, chunk, rest)) as typeof stream.write;
       });
-      globalThis.console = new Console({ stdout: sink, stderr: sink, colorMode: false });
+      // The global console too, whatever it writes to (a test runner may have replaced it).
+      const sink = (index: number) =>
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            capture(index, chunk, []);
+            done();
+          },
+        });
+      globalThis.console = new Console({ stdout: sink(0), stderr: sink(1), colorMode: false });
     }
     const started = performance.now();
     const deadline = started + fn.timeoutSeconds * 1000;

@@ -181,6 +181,26 @@ describe('LocalLambda', () => {
     expect(written).toEqual(['Chatty:hello 1\n', 'Chatty:oops\n']);
   });
 
+  it('lets the output callback write to the process streams: its writes reach the terminal, not the callback again', async () => {
+    // Prepare: the callback forwards to process.stderr, as the CLI does with --verbose
+    const emf = JSON.stringify({ _aws: { Timestamp: 0, CloudWatchMetrics: [] }, itemsDeleted: 3 });
+    const chatty = codeDir(`exports.handler = async () => { console.log('deleting'); process.stdout.write(${JSON.stringify(emf + '\n')}); console.error('done'); return 1; };`);
+    const terminal: string[] = [];
+    const saved = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => terminal.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      const lambda = lambdaFor([fn('Chatty', chatty)], (_f, text) => process.stderr.write(`[chatty] ${text}`));
+      // Act
+      const result = await lambda.invoke('Chatty', {});
+      // Assess
+      expect(result.error).toBeUndefined();
+      expect(result.result).toBe(1);
+    } finally {
+      process.stderr.write = saved;
+    }
+    expect(terminal).toEqual(['[chatty] deleting\n', `[chatty] ${emf}\n`, '[chatty] done\n']);
+  });
+
   it('reports a handler that is not exported', async () => {
     const dir = codeDir(`exports.other = async () => 1;`);
     const result = await lambdaFor([fn('Missing', dir)]).invoke('Missing', {});
