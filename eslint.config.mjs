@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import boundaries from './tools/lint/boundaries.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.*/**', 'dist/**', 'coverage/**', '.local/**', 'bin/jobs.js', '.scratch*/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.*/**', 'dist/**', 'coverage/**', '.local/**', 'bin/jobs.js', '.scratch*/**', 'test/consumer/app/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
