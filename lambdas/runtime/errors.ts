@@ -66,3 +66,6 @@ export class CheckpointError extends Error {
     this.name = 'CheckpointError';
   }
 }
+
+/** The job-state table could not be read or written as asked (a failed write condition is not this). */
+export class StateTableError extends ScheduledJobsError {}

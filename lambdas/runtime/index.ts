@@ -9,8 +9,19 @@ export {
   InvalidPayloadError,
   JobConfigurationError,
   ScheduledJobsError,
+  StateTableError,
 } from './errors';
-export { JobStateStore, type JobStateStoreProps } from './state-store';
+export {
+  JobStateStore,
+  type CursorUpdate,
+  type JobStateItem,
+  type JobStateStoreProps,
+  type MissedSlotItem,
+  type PauseRequest,
+  type PauseResult,
+  type RecordedRuns,
+} from './state-store';
+export { sdkRetryConfig } from '../shared/retry';
 export { LOCAL_INVOKE_SYMBOL, type LocalInvoke } from './continuation';
 export { DEFAULT_LEASE_SECONDS, DEFAULT_RUN_TTL_DAYS, type OverlapOption } from './config';
 export { OverlapPolicy, type OverlapMode, type JobEvent, type RunStatus } from '../../lib/contract';

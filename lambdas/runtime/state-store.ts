@@ -1,19 +1,31 @@
 /**
- * The DynamoDB adapter for the job-state table: run records, the job's STATE summary, the overlap
- * lease and checkpoints. Every conditional write of the runtime lives here; the decisions they
- * enforce are made by pure code (`claim.ts`).
+ * The DynamoDB adapter for the job-state table, the one module that reads and writes it: for the
+ * runtime, run records, the job's STATE summary, the overlap lease and checkpoints; for the
+ * watchdog, its cursors, the slots of recorded runs and the MISSED records; for operators (the
+ * CLI), the STATE items of many jobs, a job's history and the paused flag. Every conditional write
+ * lives here; the decisions they enforce are made by pure code (`claim.ts`). Throttled requests are
+ * retried by the client's retry strategy (`sdkRetryConfig`); keys a BatchGetItem leaves
+ * unprocessed by `retryRemaining`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
   UpdateCommand,
+  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { PARTITION_KEY, SORT_KEY, StateKeys, TTL_ATTRIBUTE, type RunStatus } from '../../lib/contract';
+import { PARTITION_KEY, SORT_KEY, StateKeys, TTL_ATTRIBUTE, WatchdogKeys, type RunStatus } from '../../lib/contract';
+import { retryRemaining, sdkRetryConfig, type BackoffOptions } from '../shared/retry';
 import { decideClaim, type RunRecordView } from './claim';
+import { StateTableError } from './errors';
 import type { ErrorRecord } from './run-record';
+import { buildUpdate, isConditionFailure } from './state-expressions';
+
+export { buildUpdate } from './state-expressions';
 
 /** How a claim took the slot. */
 export type ClaimKind = 'new' | 'retry' | 'takeover' | 'continuation';
@@ -114,60 +126,85 @@ export interface CheckpointItem {
   readonly savedAt: string;
 }
 
+/** A missed slot as the watchdog records it (`pk = JOB#<job>`, `sk = MISSED#<slot>`). */
+export interface MissedSlotItem {
+  readonly job: string;
+  /** The slot, `toISOString()` form. */
+  readonly slot: string;
+  readonly scheduleName: string;
+  readonly expression: string;
+  readonly timeZone: string;
+  /** When the watchdog found it, ISO. */
+  readonly detectedAt: string;
+  /** TTL, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** The runs of a job in a time range, as recorded by the job runtime. */
+export interface RecordedRuns {
+  /** Instants of runs the schedule delivered (manual runs left out), oldest first. */
+  readonly scheduled: readonly Date[];
+  /** How many manual runs the range held (they say nothing about the schedule). */
+  readonly manual: number;
+}
+
+/** A move of the watchdog's cursor for one job. */
+export interface CursorUpdate {
+  readonly job: string;
+  readonly scheduleName: string;
+  readonly checkedUntil: Date;
+  readonly updatedAt: Date;
+  /** TTL, epoch seconds: the cursor of a job that was removed goes away by itself. */
+  readonly expiresAt: number;
+}
+
+/** A pause or a resume of a job, by an operator. */
+export interface PauseRequest {
+  readonly job: string;
+  /** True to pause, false to resume. */
+  readonly paused: boolean;
+  /** Who asked (recorded as `pausedBy` or `resumedBy`). */
+  readonly by: string;
+  readonly at: Date;
+  /**
+   * Why the job is paused (pauses only).
+   * @default no reason recorded
+   */
+  readonly reason?: string;
+}
+
+/** What `setPaused` did. */
+export interface PauseResult {
+  /** False when the job already was in the asked state (nothing was written). */
+  readonly changed: boolean;
+  /** The STATE item after the call (absent for a job that never ran and was not paused). */
+  readonly item?: JobStateItem;
+}
+
 export interface JobStateStoreProps {
   /** A document client (created once at module scope by the caller). */
   readonly client: DynamoDBDocumentClient;
   /** The job-state table's name. */
   readonly tableName: string;
+  /**
+   * Retries of the keys a BatchGetItem leaves unprocessed (whole requests are retried by the
+   * client's own retry strategy).
+   * @default 6 attempts, full jitter from 100 ms, capped at 10 s
+   */
+  readonly unprocessedKeysBackoff?: BackoffOptions;
 }
+
+/** DynamoDB's limit of keys in one BatchGetItem request. */
+export const MAX_BATCH_GET = 100;
+
+/** Length of a slot ISO string (`2026-03-01T02:00:00.000Z`). */
+const ISO_LENGTH = 24;
+
+/** Sorts after every character of an ISO instant and after `#`: closes a `RUN#<iso>` range. */
+const RANGE_END = '~';
 
 /** How many times a claim re-reads the record after losing a race before calling itself a duplicate. */
 const MAX_CLAIM_ROUNDS = 5;
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
-
-/** `#name` placeholders for every `#word` token in the expressions. */
-function namesIn(...expressions: (string | undefined)[]): Record<string, string> {
-  const names: Record<string, string> = {};
-  for (const expression of expressions) {
-    for (const match of expression?.matchAll(/#(\w+)/g) ?? []) names[match[0]] = match[1];
-  }
-  return names;
-}
-
-interface UpdateSpec {
-  readonly set?: Record<string, unknown>;
-  readonly add?: Record<string, number>;
-  readonly remove?: readonly string[];
-  readonly condition?: string;
-  readonly conditionValues?: Record<string, unknown>;
-}
-
-/** Builds an UpdateExpression with placeholders; `undefined` values in `set` are left out. */
-export function buildUpdate(spec: UpdateSpec) {
-  const values: Record<string, unknown> = { ...spec.conditionValues };
-  const clauses: string[] = [];
-  const set = Object.entries(spec.set ?? {}).filter(([, value]) => value !== undefined);
-  if (set.length > 0) {
-    clauses.push(`SET ${set.map(([name]) => `#${name} = :set_${name}`).join(', ')}`);
-    for (const [name, value] of set) values[`:set_${name}`] = value;
-  }
-  const add = Object.entries(spec.add ?? {});
-  if (add.length > 0) {
-    clauses.push(`ADD ${add.map(([name]) => `#${name} :add_${name}`).join(', ')}`);
-    for (const [name, value] of add) values[`:add_${name}`] = value;
-  }
-  if (spec.remove && spec.remove.length > 0) clauses.push(`REMOVE ${spec.remove.map((name) => `#${name}`).join(', ')}`);
-  const UpdateExpression = clauses.join(' ');
-  return {
-    UpdateExpression,
-    ...(spec.condition ? { ConditionExpression: spec.condition } : {}),
-    ExpressionAttributeNames: namesIn(UpdateExpression, spec.condition),
-    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-  };
-}
 
 function toView(item: Record<string, unknown> | undefined): RunRecordView | undefined {
   if (!item) return undefined;
@@ -182,9 +219,12 @@ function toView(item: Record<string, unknown> | undefined): RunRecordView | unde
 
 let sharedClient: DynamoDBDocumentClient | undefined;
 
-/** The module's document client, created on first use and reused across warm invocations. */
+/**
+ * The module's document client, created on first use and reused across warm invocations; its
+ * retries follow `sdkRetryConfig()`.
+ */
 export function defaultDocumentClient(): DynamoDBDocumentClient {
-  sharedClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  sharedClient ??= DynamoDBDocumentClient.from(new DynamoDBClient(sdkRetryConfig()), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return sharedClient;
@@ -194,10 +234,12 @@ export function defaultDocumentClient(): DynamoDBDocumentClient {
 export class JobStateStore {
   readonly tableName: string;
   private readonly client: DynamoDBDocumentClient;
+  private readonly unprocessedKeysBackoff: BackoffOptions;
 
   constructor(props: JobStateStoreProps) {
     this.client = props.client;
     this.tableName = props.tableName;
+    this.unprocessedKeysBackoff = props.unprocessedKeysBackoff ?? {};
   }
 
   private key(job: string, sk: string) {
@@ -551,7 +593,201 @@ export class JobStateStore {
     return { state: out.Item.state, sequence: Number(out.Item.sequence ?? 0), savedAt: String(out.Item.savedAt ?? '') };
   }
 
-  private async conditional(command: UpdateCommand | DeleteCommand): Promise<boolean> {
+  // The watchdog's reads and writes.
+
+  /** Every job's watchdog cursor: how far its slots have been checked. */
+  async readCursors(): Promise<Map<string, Date>> {
+    const cursors = new Map<string, Date>();
+    const items = this.query({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#job': 'job', '#until': 'checkedUntil' },
+      ExpressionAttributeValues: { ':pk': WatchdogKeys.partition, ':prefix': WatchdogKeys.cursorPrefix },
+      ProjectionExpression: '#sk, #job, #until',
+    });
+    for await (const item of items) {
+      const sk = String(item[SORT_KEY] ?? '');
+      const job = typeof item.job === 'string' ? item.job : sk.slice(WatchdogKeys.cursorPrefix.length);
+      const until = typeof item.checkedUntil === 'string' ? new Date(item.checkedUntil) : undefined;
+      if (job && until && !Number.isNaN(until.getTime())) cursors.set(job, until);
+    }
+    return cursors;
+  }
+
+  /** The run records of `job` with slots in `[from, to]` (all pages; only the sort key and the manual flag read). */
+  async readRuns(job: string, from: Date, to: Date): Promise<RecordedRuns> {
+    const scheduled: Date[] = [];
+    let manual = 0;
+    const items = this.query({
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#manual': 'manual' },
+      ExpressionAttributeValues: {
+        ':pk': StateKeys.partition(job),
+        ':from': StateKeys.run(from.toISOString()),
+        ':to': StateKeys.run(to.toISOString()) + RANGE_END,
+      },
+      ProjectionExpression: '#sk, #manual',
+    });
+    for await (const item of items) {
+      const sk = String(item[SORT_KEY] ?? '');
+      const at = new Date(sk.slice(StateKeys.runPrefix.length, StateKeys.runPrefix.length + ISO_LENGTH));
+      if (Number.isNaN(at.getTime())) continue;
+      if (item.manual === true) manual += 1;
+      else scheduled.push(at);
+    }
+    scheduled.sort((a, b) => a.getTime() - b.getTime());
+    return { scheduled, manual };
+  }
+
+  /**
+   * Writes a missed slot unless it is already there (a slot is counted once, even when two watchdog
+   * runs overlap). True when this call wrote it, false when it was already recorded.
+   */
+  async recordMissedSlot(item: MissedSlotItem): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...this.key(item.job, StateKeys.missed(item.slot)),
+          job: item.job,
+          slot: item.slot,
+          scheduleName: item.scheduleName,
+          expression: item.expression,
+          timeZone: item.timeZone,
+          detectedAt: item.detectedAt,
+          [TTL_ATTRIBUTE]: item.expiresAt,
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      }),
+    );
+  }
+
+  /**
+   * Moves a job's watchdog cursor forward (never back: an overlapping run that got further wins).
+   * True when the cursor moved, false when it already stood at or past `checkedUntil`.
+   */
+  async advanceCursor(update: CursorUpdate): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: WatchdogKeys.partition, [SORT_KEY]: WatchdogKeys.cursor(update.job) },
+        UpdateExpression: 'SET #job = :job, #schedule = :schedule, #until = :until, #updated = :updated, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+        ExpressionAttributeNames: {
+          '#job': 'job',
+          '#schedule': 'scheduleName',
+          '#until': 'checkedUntil',
+          '#updated': 'updatedAt',
+          '#ttl': TTL_ATTRIBUTE,
+        },
+        ExpressionAttributeValues: {
+          ':job': update.job,
+          ':schedule': update.scheduleName,
+          ':until': update.checkedUntil.toISOString(),
+          ':updated': update.updatedAt.toISOString(),
+          ':ttl': update.expiresAt,
+        },
+      }),
+    );
+  }
+
+  // What operators read and change.
+
+  /**
+   * The STATE items of `jobs` (strongly consistent), 100 keys a BatchGetItem; a job that never ran
+   * and was never paused maps to `undefined`.
+   *
+   * @throws StateTableError when DynamoDB still leaves keys unprocessed after every retry
+   */
+  async getStates(jobs: readonly string[]): Promise<Map<string, JobStateItem | undefined>> {
+    const found = new Map<string, JobStateItem>();
+    for (let i = 0; i < jobs.length; i += MAX_BATCH_GET) {
+      const keys: Record<string, unknown>[] = jobs.slice(i, i + MAX_BATCH_GET).map((job) => this.key(job, StateKeys.state));
+      const { remaining } = await retryRemaining<Record<string, unknown>, Record<string, unknown>>(
+        keys,
+        async (toRead) => {
+          const out = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: toRead, ConsistentRead: true } } }),
+          );
+          for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item[PARTITION_KEY]), item as JobStateItem);
+          return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        },
+        (key) => key,
+        this.unprocessedKeysBackoff,
+      );
+      if (remaining.length > 0) {
+        throw new StateTableError(
+          `BatchGetItem on table '${this.tableName}' left ${remaining.length} STATE item(s) unprocessed after every retry`,
+        );
+      }
+    }
+    return new Map(jobs.map((job) => [job, found.get(StateKeys.partition(job))]));
+  }
+
+  /** The newest `limit` run records of `job`, newest first (whole items). */
+  async readHistory(job: string, limit: number): Promise<Record<string, unknown>[]> {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`history of job '${job}': limit must be a positive integer (got ${limit})`);
+    }
+    const rows: Record<string, unknown>[] = [];
+    const items = this.query(
+      {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':pk': StateKeys.partition(job), ':run': StateKeys.runPrefix },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
+    for await (const item of items) {
+      rows.push(item);
+      if (rows.length >= limit) break;
+    }
+    return rows;
+  }
+
+  /**
+   * Sets or clears the `paused` flag on the job's STATE item, recording who and when. Conditional,
+   * so the first pause's who and when are kept when the job is paused again. The runtime reads the
+   * flag at the start of each scheduled run.
+   */
+  async setPaused(request: PauseRequest): Promise<PauseResult> {
+    const at = request.at.toISOString();
+    const update = request.paused
+      ? buildUpdate({
+          set: { paused: true, job: request.job, pausedBy: request.by, pausedAt: at, pauseReason: request.reason },
+          remove: [...(request.reason ? [] : ['pauseReason']), 'resumedBy', 'resumedAt'],
+          condition: 'attribute_not_exists(#paused) OR #paused <> :true',
+          conditionValues: { ':true': true },
+        })
+      : buildUpdate({
+          set: { paused: false, job: request.job, resumedBy: request.by, resumedAt: at },
+          remove: ['pausedBy', 'pausedAt', 'pauseReason'],
+          condition: '#paused = :true',
+          conditionValues: { ':true': true },
+        });
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: this.key(request.job, StateKeys.state), ReturnValues: 'ALL_NEW', ...update }),
+      );
+      return { changed: true, item: out.Attributes as JobStateItem | undefined };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const item = await this.getState(request.job);
+    return { changed: false, ...(item ? { item } : {}) };
+  }
+
+  /** The items of a query on this table, page after page (the SDK's paginator). */
+  private async *query(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+    pageSize?: number,
+  ): AsyncGenerator<Record<string, unknown>> {
+    const pages = paginateQuery({ client: this.client, ...(pageSize ? { pageSize } : {}) }, { TableName: this.tableName, ...input });
+    for await (const page of pages) yield* page.Items ?? [];
+  }
+
+  private async conditional(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
     try {
       // Each command type has its own send overload; the union needs the cast.
       await this.client.send(command as UpdateCommand);

@@ -1,31 +1,30 @@
 /**
- * Bounded concurrency: run many promises with at most `limit` in flight, in order of submission.
+ * Bounded concurrency, the project's one helper for it: a {@link TaskPool} runs tasks with at most
+ * `limit` in flight, and {@link mapWithConcurrency} maps a list through one.
  */
 
-/** Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order. */
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, started in order; results keep
+ * the input order. After the first error no new call starts; the calls already running are waited
+ * for, then that first error is thrown. A caller that wants every item's outcome catches inside `fn`.
+ */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer (got ${limit})`);
+  const pool = new TaskPool(limit);
   const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  let firstError: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
+  try {
+    for (let index = 0; index < items.length; index++) {
+      await pool.run(async () => {
         results[index] = await fn(items[index], index);
-      } catch (error) {
-        if (!failed) firstError = error;
-        failed = true;
-      }
+      });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw firstError;
+  } catch {
+    // A task failed: start nothing more. `drain` waits for the running ones and throws that error.
+  }
+  await pool.drain();
   return results;
 }
 

@@ -9,13 +9,12 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JOB_DIMENSION, MetricName } from '../../lib/contract';
 import { runsBetween } from '../../lib/schedule';
-import type { BackoffOptions } from './backoff';
-import { mapWithLimit } from './concurrency';
+import { JobStateStore } from '../runtime/state-store';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { WatchdogConfigError } from './errors';
 import { findMissedSlots, latestRun, runsRange } from './match';
 import { expectedSlots, MINUTE_MS, planWindow, scheduleShape, type JobSchedule } from './plan';
 import { listJobSchedules, type ScheduleFailure } from './schedules';
-import { advanceCursor, readCursors, readRuns, recordMissedSlot, type StoreOptions } from './store';
 
 /** The logging the watchdog needs; Powertools `Logger` and `console` both fit. */
 export interface WatchdogLogger {
@@ -45,7 +44,10 @@ export const WatchdogDefaults = {
 export interface CheckMissedRunsOptions {
   /** Reads the schedules (ListSchedules, GetSchedule). */
   readonly scheduler: SchedulerClient;
-  /** Reads run records and cursors, writes MISSED records and cursors. */
+  /**
+   * Reads run records and cursors, writes MISSED records and cursors. Throttled calls of both
+   * clients are retried by their own retry strategy (`sdkRetryConfig`).
+   */
   readonly ddb: DynamoDBDocumentClient;
   /** The job-state table. */
   readonly tableName: string;
@@ -101,8 +103,6 @@ export interface CheckMissedRunsOptions {
    * @default no schedule is left out by its target
    */
   readonly ownFunctionName?: string;
-  /** Back-off on throttled AWS calls. @default 6 attempts from 100 ms, capped at 5 s */
-  readonly backoff?: BackoffOptions;
 }
 
 /** What one job's check found. */
@@ -177,13 +177,12 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
   const now = options.now ?? new Date();
   if (Number.isNaN(now.getTime())) throw new WatchdogConfigError('checkMissedRuns: now must be a valid Date (got Invalid Date)');
   const { logger, metrics } = options;
-  const store: StoreOptions = { ddb: options.ddb, tableName, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  const store = new JobStateStore({ client: options.ddb, tableName });
 
   const listed = await listJobSchedules(options.scheduler, group, {
-    ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.ownFunctionName ? { ownFunctionName: options.ownFunctionName } : {}),
   });
-  const cursors = await readCursors(store);
+  const cursors = await store.readCursors();
 
   const failures: JobCheckFailure[] = [...listed.failures.map((f: ScheduleFailure) => ({ ...f }))];
   // Two schedules feeding one job would share a cursor and each other's runs: check neither.
@@ -206,7 +205,7 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
   }
 
   const deferred: string[] = [];
-  const checked = await mapWithLimit(schedules, concurrency, async (schedule) => {
+  const checked = await mapWithConcurrency(schedules, concurrency, async (schedule) => {
     if (options.remainingTimeMs && options.remainingTimeMs() < WatchdogDefaults.reserveMs) {
       deferred.push(schedule.job);
       return undefined;
@@ -247,7 +246,7 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
 }
 
 interface CheckJobContext {
-  readonly store: StoreOptions;
+  readonly store: JobStateStore;
   readonly now: Date;
   readonly graceMs: number;
   readonly lookbackMs: number;
@@ -268,15 +267,15 @@ async function checkJob(schedule: JobSchedule, cursor: Date | undefined, ctx: Ch
   }
   const shape = scheduleShape(schedule);
   const range = runsRange(shape, window, ctx.now);
-  const runs = await readRuns(ctx.store, schedule.job, range.from, range.to);
+  const runs = await ctx.store.readRuns(schedule.job, range.from, range.to);
   const anchor = shape.kind === 'rate' ? latestRun(runs.scheduled) : undefined;
   const plan = expectedSlots(schedule, shape, window, { runsBetween, maxSlots: ctx.maxSlots, ...(anchor ? { anchor } : {}) });
   const missed = findMissedSlots(plan.slots, runs.scheduled, shape, schedule.flexibleWindowMs);
 
   const detectedAt = ctx.now.toISOString();
   const expiresAt = epochSeconds(ctx.now.getTime()) + ctx.missedTtlDays * 86_400;
-  const written = await mapWithLimit(missed, 8, (slot) =>
-    recordMissedSlot(ctx.store, {
+  const written = await mapWithConcurrency(missed, 8, (slot) =>
+    ctx.store.recordMissedSlot({
       job: schedule.job,
       slot: slot.toISOString(),
       scheduleName: schedule.scheduleName,
@@ -287,7 +286,7 @@ async function checkJob(schedule: JobSchedule, cursor: Date | undefined, ctx: Ch
     }),
   );
   // Only once every missed slot is recorded may the cursor pass them.
-  await advanceCursor(ctx.store, {
+  await ctx.store.advanceCursor({
     job: schedule.job,
     scheduleName: schedule.scheduleName,
     checkedUntil: plan.checkedUntil,

@@ -16,14 +16,6 @@ export class WatchdogScheduleError extends Error {
   }
 }
 
-/** An AWS call was still throttled after every back-off attempt. */
-export class WatchdogThrottledError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WatchdogThrottledError';
-  }
-}
-
 /** One or more jobs could not be checked in a run (the other jobs were checked and recorded). */
 export class WatchdogRunError extends Error {
   /** The job (or schedule) names that failed, in order. */

@@ -8,13 +8,14 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { METRICS_NAMESPACE } from '../../lib/contract';
+import { sdkRetryConfig } from '../shared/retry';
 import { checkMissedRuns } from './check-missed-runs';
 import { readWatchdogConfig } from './config';
 import { WatchdogRunError } from './errors';
 
-// Created once per container, reused by warm invocations.
-const scheduler = new SchedulerClient({});
-const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+// Created once per container, reused by warm invocations; throttled calls are retried by the SDK.
+const scheduler = new SchedulerClient(sdkRetryConfig());
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(sdkRetryConfig()));
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 

@@ -9,5 +9,6 @@ export {
   type WatchdogLogger,
 } from './check-missed-runs';
 export { readWatchdogConfig, WatchdogEnv, type WatchdogConfig } from './config';
-export { WatchdogConfigError, WatchdogRunError, WatchdogScheduleError, WatchdogThrottledError } from './errors';
-export { WatchdogKeys, type MissedSlotItem } from './store';
+export { WatchdogConfigError, WatchdogRunError, WatchdogScheduleError } from './errors';
+export { WatchdogKeys } from '../../lib/contract';
+export type { MissedSlotItem } from '../runtime/state-store';

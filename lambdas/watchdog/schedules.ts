@@ -1,17 +1,17 @@
 /**
  * Reads what should run from EventBridge Scheduler itself: the enabled schedules of the platform's
- * group whose target input names a job. A thin adapter around a `SchedulerClient` it is given.
+ * group whose target input names a job. A thin adapter around a `SchedulerClient` it is given;
+ * throttled calls are retried by that client's retry strategy (`sdkRetryConfig`).
  */
 import {
   GetScheduleCommand,
-  ListSchedulesCommand,
+  paginateListSchedules,
   ResourceNotFoundException,
   type GetScheduleCommandOutput,
   type SchedulerClient,
   type ScheduleSummary,
 } from '@aws-sdk/client-scheduler';
-import { withBackoff, type BackoffOptions } from './backoff';
-import { mapWithLimit } from './concurrency';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { WatchdogScheduleError } from './errors';
 import type { JobSchedule } from './plan';
 
@@ -35,7 +35,6 @@ export interface JobSchedules {
 }
 
 export interface ListJobSchedulesOptions {
-  readonly backoff?: BackoffOptions;
   /**
    * GetSchedule calls in flight at once.
    * @default 4
@@ -114,20 +113,12 @@ export function toJobSchedule(output: GetScheduleCommandOutput | Omit<GetSchedul
   };
 }
 
-/** Every schedule of `group`, all pages. */
-export async function listSchedules(scheduler: SchedulerClient, group: string, backoff?: BackoffOptions): Promise<ScheduleSummary[]> {
+/** Every schedule of `group`, all pages (100 a page, the most ListSchedules returns). */
+export async function listSchedules(scheduler: SchedulerClient, group: string): Promise<ScheduleSummary[]> {
   const summaries: ScheduleSummary[] = [];
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await withBackoff(
-      `ListSchedules in group '${group}'`,
-      () => scheduler.send(new ListSchedulesCommand({ GroupName: group, ...(token ? { NextToken: token } : {}) })),
-      backoff,
-    );
+  for await (const page of paginateListSchedules({ client: scheduler, pageSize: 100 }, { GroupName: group })) {
     summaries.push(...(page.Schedules ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
+  }
   return summaries;
 }
 
@@ -137,7 +128,7 @@ export async function listSchedules(scheduler: SchedulerClient, group: string, b
  * failure and does not stop the others.
  */
 export async function listJobSchedules(scheduler: SchedulerClient, group: string, options: ListJobSchedulesOptions = {}): Promise<JobSchedules> {
-  const summaries = await listSchedules(scheduler, group, options.backoff);
+  const summaries = await listSchedules(scheduler, group);
   const ignored: { scheduleName: string; reason: string }[] = [];
   const enabled: string[] = [];
   for (const summary of summaries) {
@@ -156,14 +147,10 @@ export async function listJobSchedules(scheduler: SchedulerClient, group: string
     | { readonly kind: 'schedule'; readonly schedule: JobSchedule }
     | { readonly kind: 'ignored'; readonly scheduleName: string; readonly reason: string }
     | { readonly kind: 'failure'; readonly failure: ScheduleFailure };
-  const read = await mapWithLimit(enabled, options.concurrency ?? 4, async (name): Promise<Read> => {
+  const read = await mapWithConcurrency(enabled, options.concurrency ?? 4, async (name): Promise<Read> => {
     let output: GetScheduleCommandOutput;
     try {
-      output = await withBackoff(
-        `GetSchedule '${name}' in group '${group}'`,
-        () => scheduler.send(new GetScheduleCommand({ GroupName: group, Name: name })),
-        options.backoff,
-      );
+      output = await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: name }));
     } catch (error) {
       if (error instanceof ResourceNotFoundException) {
         return { kind: 'ignored', scheduleName: name, reason: 'deleted while the group was read' };

@@ -8,7 +8,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMissedRuns } from '../../../lambdas/watchdog/check-missed-runs';
-import { WatchdogKeys } from '../../../lambdas/watchdog/store';
+import { WatchdogKeys } from '../../../lib/contract';
 import { useMoto } from '../../support/moto';
 import { captureEmf } from './support';
 import { createStateTable } from '../../support/state-table';

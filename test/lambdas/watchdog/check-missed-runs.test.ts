@@ -40,7 +40,6 @@ const options = (extra: Partial<CheckMissedRunsOptions> = {}): CheckMissedRunsOp
   group: GROUP,
   now: NOW,
   lookbackSeconds: 3 * 86_400,
-  backoff: { sleep: async () => undefined },
   ...extra,
 });
 
