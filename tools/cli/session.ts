@@ -8,7 +8,10 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { join, relative } from 'node:path';
 import { OneTimeScheduler } from '../../lambdas/runtime/once';
+import { findLocalFunction, localDir, type LocalFunction } from '../local/local-stack';
+import { RunLogs } from '../local/run-logs';
 import { OperationFailedError, PlatformNotFoundError } from './errors';
 import { toJson } from './format';
 import type { CliIo } from './io';
@@ -140,13 +143,36 @@ export class CliSession {
     return findJob(await this.catalog(), name);
   }
 
-  /** What invokes functions: in this process for a local stack, the Lambda API otherwise. */
+  /**
+   * What invokes functions: in this process for a local stack, the Lambda API otherwise.
+   *
+   * On a local stack what the handlers write (their logs, EMF metric lines) is saved in
+   * `.local/logs/<job>/<time>.log`, one file per job and command, whose path is printed on stderr
+   * when it is created; with `verbose` it is also printed on stderr as it comes, each line prefixed
+   * with `[<job>] `.
+   */
   async invoker(options: { readonly verbose?: boolean } = {}): Promise<JobInvoker> {
     const platform = await this.platform();
-    if (platform.localStack) {
-      return new LocalJobInvoker(platform.localStack, {
-        output: options.verbose ? (fn, text) => this.io.stderr.write(prefixLines(`[${fn.jobName ?? fn.functionName}] `, text)) : () => undefined,
+    const stack = platform.localStack;
+    if (stack) {
+      const logs = new RunLogs(join(localDir(this.io.cwd), 'logs'), () => this.io.now(), (file) =>
+        this.note(`logs: ${relative(this.io.cwd, file.path) || file.path}`),
+      );
+      const jobOf = (fn: LocalFunction) => fn.jobName ?? fn.functionName;
+      const local = new LocalJobInvoker(stack, {
+        output: (fn, text) => {
+          logs.write(jobOf(fn), text);
+          if (options.verbose) this.io.stderr.write(prefixLines(`[${jobOf(fn)}] `, text));
+        },
       });
+      return {
+        where: local.where,
+        invoke: (functionArn, event) => {
+          const fn = findLocalFunction(stack, functionArn);
+          if (fn) logs.open(jobOf(fn));
+          return local.invoke(functionArn, event);
+        },
+      };
     }
     return new LambdaJobInvoker((await this.clients()).lambda);
   }
