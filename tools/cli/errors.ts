@@ -1,9 +1,9 @@
 /**
- * Exit codes of the `jobs` CLI and the errors that carry them. Every command fails with one of
+ * Exit codes of the `cdk-jobs` CLI and the errors that carry them. Every command fails with one of
  * these (or with an unexpected error, which exits 1).
  */
 
-/** What the `jobs` process exits with. */
+/** What the `cdk-jobs` process exits with. */
 export const ExitCode = {
   /** The command did what it was asked. */
   OK: 0,
@@ -57,7 +57,7 @@ export class OperationFailedError extends Error {
   }
 }
 
-/** Errors of other modules that mean bad usage (a bad `--until` of `jobs dev`, a bad `--at`). */
+/** Errors of other modules that mean bad usage (a bad `--until` of `cdk-jobs dev`, a bad `--at`). */
 const USAGE_ERROR_NAMES: ReadonlySet<string> = new Set([
   'DevOptionError',
   'StackSelectionError',
@@ -72,12 +72,15 @@ export function isConnectionRefused(error: unknown): boolean {
   return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every((inner) => isConnectionRefused(inner));
 }
 
-/** The line `jobs` prints for an error (without the `jobs: ` prefix). */
+/** The line `cdk-jobs` prints for an error (without the `cdk-jobs: ` prefix). */
 export function describeError(error: unknown): string {
   const e = error as Error | undefined;
   const text = `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message || String(error)}`;
   if (isConnectionRefused(error)) {
-    return `${text}: the AWS API endpoint does not answer; for a local stack, is 'npm start' still running? (a stopped run's .local/<stack>.json may be stale)`;
+    return (
+      `${text}: the AWS API endpoint does not answer; for a local stack, is 'cdk-jobs dev' still running? ` +
+      "(the emulator of a finished 'cdk-jobs dev --until' run is kept only for its --keep period: run it again)"
+    );
   }
   return text;
 }

@@ -1,5 +1,5 @@
 /**
- * What a `jobs` command talks to: its output streams, its environment, its working directory and
+ * What a `cdk-jobs` command talks to: its output streams, its environment, its working directory and
  * its clock. `bin/jobs.ts` passes the process's; tests pass their own, so commands run in-process.
  */
 

@@ -1,18 +1,21 @@
 /**
- * Finds the job platform a command works on. Against AWS: the CloudFormation outputs of the
- * stack (`--stack`, default `ScheduledJobs`). Locally (`--local`, `--endpoint URL` or
- * `AWS_ENDPOINT_URL`): the `.local/<stack>.json` that `jobs dev` writes, whose functions the CLI
- * runs in-process; when there is none but an endpoint is set, the CloudFormation outputs at that
- * endpoint (LocalStack).
+ * Finds the job platform a command works on. With `--stack` it is that stack; without it, the
+ * one job platform there is:
+ * - locally (`--local`, `--endpoint URL` or `AWS_ENDPOINT_URL`): the `.local/<stack>.json` records
+ *   that `cdk-jobs dev` writes (their functions run in-process); with an endpoint and no record,
+ *   the CloudFormation stacks at that endpoint (LocalStack);
+ * - with no flag: a local stack whose emulator answers (a running `cdk-jobs dev`, or the emulator a
+ *   finished `cdk-jobs dev --until` keeps), else the CloudFormation stacks in the region;
+ * - `--no-local`: only the CloudFormation stacks.
+ * A CloudFormation stack is a job platform when its outputs include `PlatformOutput.TABLE_NAME`.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { localStackPath, readLocalStack, type LocalStackFile } from '../local/local-stack';
+import { CloudFormationClient, DescribeStacksCommand, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
+import { relative } from 'node:path';
+import { emulatorAnswers } from '../local/kept-emulator';
+import { listLocalStacks, localDir, localStackPath, readLocalStack, START_HINT, type LocalStackEntry, type LocalStackFile } from '../local/local-stack';
 import { localClientConfig } from '../local/moto-server';
 import { PlatformOutput } from '../../lib/contract';
-import { PlatformNotFoundError } from './errors';
-
-/** The stack the CLI works on when `--stack` is not given (the example app's stack id). */
-export const DEFAULT_STACK = 'ScheduledJobs';
+import { CliUsageError, PlatformNotFoundError } from './errors';
 
 /** The stack outputs the CLI reads: the contract's `PlatformOutput`. */
 export const CliOutput = PlatformOutput;
@@ -20,10 +23,15 @@ export const CliOutput = PlatformOutput;
 /** Outputs without which the CLI cannot work. */
 export const REQUIRED_OUTPUTS: readonly string[] = [CliOutput.TABLE_NAME, CliOutput.FAILURE_INBOX_URL, CliOutput.SCHEDULE_GROUP_NAME];
 
-/** What the user asked for (`--stack`, `--endpoint`, `--local`, `--region`). */
+/** What the user asked for (`--stack`, `--endpoint`, `--local` / `--no-local`, `--region`). */
 export interface PlatformRequest {
-  readonly stack: string;
+  /** The stack. @default the one job platform found */
+  readonly stack?: string;
   readonly endpoint?: string;
+  /**
+   * `true`: only local stacks; `false`: only CloudFormation.
+   * @default a local stack whose emulator answers, else CloudFormation
+   */
   readonly local?: boolean;
   readonly region?: string;
 }
@@ -50,10 +58,14 @@ export interface Platform {
   readonly notes: readonly string[];
 }
 
-/** Where to look: the local stack record, or CloudFormation (at AWS or at an endpoint). */
+/**
+ * Where to look: the local stack records, CloudFormation (at AWS or at an endpoint), or `auto`
+ * (a local stack whose emulator answers, else CloudFormation at AWS).
+ */
 export type PlatformSource =
   | { readonly kind: 'local'; readonly endpoint?: string; readonly fallbackToCloudFormation: boolean }
-  | { readonly kind: 'cloudformation'; readonly endpoint?: string };
+  | { readonly kind: 'cloudformation'; readonly endpoint?: string }
+  | { readonly kind: 'auto' };
 
 function clean(url: string | undefined): string | undefined {
   const trimmed = url?.trim();
@@ -63,10 +75,11 @@ function clean(url: string | undefined): string | undefined {
 /** Decides where to look from the flags and the environment. */
 export function platformSource(request: PlatformRequest, env: Readonly<Record<string, string | undefined>>): PlatformSource {
   const endpoint = clean(request.endpoint) ?? clean(env.AWS_ENDPOINT_URL);
+  if (request.local === false) return { kind: 'cloudformation', ...(endpoint ? { endpoint } : {}) };
   if (request.local || endpoint) {
     return { kind: 'local', ...(endpoint ? { endpoint } : {}), fallbackToCloudFormation: endpoint !== undefined && !request.local };
   }
-  return { kind: 'cloudformation' };
+  return { kind: 'auto' };
 }
 
 /**
@@ -108,6 +121,8 @@ export interface ResolveDeps {
   readonly cwd: string;
   /** Creates the CloudFormation client (tests pass a mocked one). @default new CloudFormationClient(config) */
   readonly cloudFormation?: (config: ReturnType<typeof clientConfig>) => CloudFormationClient;
+  /** Whether an emulator answers at the endpoint. @default an HTTP request to it */
+  readonly probe?: (endpoint: string) => Promise<boolean>;
 }
 
 /** Reads the stack's outputs from CloudFormation. */
@@ -129,22 +144,68 @@ export async function describeStackOutputs(client: CloudFormationClient, stackNa
   return outputs;
 }
 
+/** A CloudFormation stack that holds a job platform, with its outputs. */
+export interface PlatformStack {
+  readonly stackName: string;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+function outputsOf(stack: Stack): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const output of stack.Outputs ?? []) {
+    if (output.OutputKey && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
+  }
+  return outputs;
+}
+
+/** Every stack of the region (or endpoint) whose outputs include the platform's table name. */
+export async function findPlatformStacks(client: CloudFormationClient): Promise<PlatformStack[]> {
+  const found: PlatformStack[] = [];
+  for await (const page of paginateDescribeStacks({ client }, {})) {
+    for (const stack of page.Stacks ?? []) {
+      const outputs = outputsOf(stack);
+      if (stack.StackName && outputs[CliOutput.TABLE_NAME]) found.push({ stackName: stack.StackName, outputs });
+    }
+  }
+  return found.sort((a, b) => a.stackName.localeCompare(b.stackName));
+}
+
 async function fromCloudFormation(request: PlatformRequest, endpoint: string | undefined, deps: ResolveDeps, notes: string[]): Promise<Platform> {
   const region = request.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION;
   const base = { mode: 'aws' as const, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) };
   const config = clientConfig(base);
   const client = deps.cloudFormation ? deps.cloudFormation(config) : new CloudFormationClient(config);
   const where = endpoint ? `at ${endpoint}` : `in ${region ?? 'the default region'}`;
+  const hint = endpoint ? '' : ' (are AWS credentials and a region configured? for a local stack use --local or --endpoint)';
+  if (request.stack === undefined) {
+    let stacks: PlatformStack[];
+    try {
+      stacks = await findPlatformStacks(client);
+    } catch (error) {
+      const e = error as Error;
+      throw new PlatformNotFoundError(`could not list the CloudFormation stacks ${where}: ${e.name}: ${e.message}${hint}`, { cause: error });
+    }
+    if (stacks.length === 0) {
+      throw new PlatformNotFoundError(
+        `no CloudFormation stack ${where} holds a job platform (none has the output ${CliOutput.TABLE_NAME}): ` +
+          `deploy one with 'npx cdk deploy', or name it with --stack` +
+          (endpoint ? '' : `; for a local stack: ${START_HINT}`),
+      );
+    }
+    if (stacks.length > 1) {
+      throw new CliUsageError(
+        `${stacks.length} CloudFormation stacks ${where} hold a job platform (${stacks.map((s) => s.stackName).join(', ')}): pick one with --stack`,
+      );
+    }
+    const [only] = stacks;
+    return { ...base, stackName: only.stackName, ...platformFromOutputs(only.stackName, only.outputs, where), notes };
+  }
   let outputs: Record<string, string> | undefined;
   try {
     outputs = await describeStackOutputs(client, request.stack);
   } catch (error) {
     const e = error as Error;
-    throw new PlatformNotFoundError(
-      `could not read CloudFormation stack '${request.stack}' ${where}: ${e.name}: ${e.message}` +
-        (endpoint ? '' : ' (are AWS credentials and a region configured? for a local stack use --local or --endpoint)'),
-      { cause: error },
-    );
+    throw new PlatformNotFoundError(`could not read CloudFormation stack '${request.stack}' ${where}: ${e.name}: ${e.message}${hint}`, { cause: error });
   }
   if (!outputs) {
     throw new PlatformNotFoundError(
@@ -154,45 +215,124 @@ async function fromCloudFormation(request: PlatformRequest, endpoint: string | u
   return { ...base, stackName: request.stack, ...platformFromOutputs(request.stack, outputs, where), notes };
 }
 
-/**
- * Resolves the platform for a request.
- *
- * @throws PlatformNotFoundError when it cannot be found (exit code 3).
- */
-export async function resolvePlatform(request: PlatformRequest, deps: ResolveDeps): Promise<Platform> {
-  const source = platformSource(request, deps.env);
-  if (source.kind === 'cloudformation') return fromCloudFormation(request, undefined, deps, []);
+function shownPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel.startsWith('..') ? file : rel;
+}
 
-  let file: LocalStackFile;
-  try {
-    file = readLocalStack(request.stack, deps.cwd);
-  } catch (error) {
-    if (!source.fallbackToCloudFormation) {
-      throw new PlatformNotFoundError((error as Error).message, { cause: error });
-    }
-    try {
-      return await fromCloudFormation(request, source.endpoint, deps, []);
-    } catch (cfnError) {
-      throw new PlatformNotFoundError(
-        `no local stack '${request.stack}' (${localStackPath(request.stack, deps.cwd)} not found: start it with 'npm start') ` +
-          `and ${(cfnError as Error).message}`,
-        { cause: cfnError },
-      );
-    }
+/** Why a local stack's emulator does not answer, and what to do. */
+export function emulatorGoneMessage(entry: LocalStackEntry, endpoint: string, cwd: string): string {
+  const { stack } = entry;
+  const where = `local stack '${stack.stackName}' (${shownPath(entry.file, cwd)})`;
+  if (stack.kept) {
+    return (
+      `the simulated run of ${where} (${stack.kept.simulated.from} -> ${stack.kept.simulated.until}) can no longer be inspected: ` +
+      `its emulator at ${endpoint}, kept until ${stack.kept.until}, does not answer; run 'npx cdk-jobs dev --until <duration>' again`
+    );
   }
-  const notes: string[] = [];
-  const endpoint = source.endpoint ?? clean(file.endpoint);
-  if (source.endpoint && clean(file.endpoint) !== source.endpoint) {
-    notes.push(`note: ${localStackPath(request.stack, deps.cwd)} was provisioned at ${file.endpoint}; using ${source.endpoint}`);
-  }
+  return `the emulator of ${where} does not answer at ${endpoint}: is 'cdk-jobs dev' still running? ${START_HINT}`;
+}
+
+function localPlatform(entry: LocalStackEntry, endpoint: string, request: PlatformRequest, deps: ResolveDeps, notes: string[]): Platform {
+  const file = entry.stack;
   const region = request.region ?? file.region;
   return {
     mode: 'local',
     stackName: file.stackName,
     region,
-    ...(endpoint ? { endpoint } : {}),
-    ...platformFromOutputs(file.stackName, file.outputs, `local, ${localStackPath(request.stack, deps.cwd)}`),
+    endpoint,
+    ...platformFromOutputs(file.stackName, file.outputs, `local, ${shownPath(entry.file, deps.cwd)}`),
     localStack: file,
     notes,
   };
+}
+
+function describeLocal(entry: LocalStackEntry, cwd: string): string {
+  const kept = entry.stack.kept;
+  return kept
+    ? `the simulated run ${kept.simulated.from} -> ${kept.simulated.until} of local stack '${entry.stack.stackName}' ` +
+        `(${shownPath(entry.file, cwd)}, emulator at ${entry.stack.endpoint} kept until ${kept.until})`
+    : `local stack '${entry.stack.stackName}' (${shownPath(entry.file, cwd)}, emulator at ${entry.stack.endpoint})`;
+}
+
+/** With no flag: the local stacks whose emulator answers; with `--stack`, only that one. */
+async function liveLocalStacks(request: PlatformRequest, deps: ResolveDeps): Promise<{ live: LocalStackEntry[]; gone: LocalStackEntry[] }> {
+  const probe = deps.probe ?? emulatorAnswers;
+  const entries = listLocalStacks(localDir(deps.cwd)).filter((e) => request.stack === undefined || e.stack.stackName === request.stack);
+  const answers = await Promise.all(entries.map((e) => probe(e.stack.endpoint)));
+  return { live: entries.filter((_, i) => answers[i]), gone: entries.filter((_, i) => !answers[i]) };
+}
+
+async function autoResolve(request: PlatformRequest, deps: ResolveDeps): Promise<Platform> {
+  const { live, gone } = await liveLocalStacks(request, deps);
+  if (live.length > 1) {
+    throw new CliUsageError(
+      `${live.length} local stacks are running (${live.map((e) => e.stack.stackName).join(', ')}): pick one with --stack ` +
+        '(or --no-local for the CloudFormation stack in AWS)',
+    );
+  }
+  if (live.length === 1) {
+    const [entry] = live;
+    return localPlatform(entry, entry.stack.endpoint, request, deps, [`note: using ${describeLocal(entry, deps.cwd)}; --no-local for AWS`]);
+  }
+  try {
+    return await fromCloudFormation(request, undefined, deps, []);
+  } catch (error) {
+    const kept = gone.filter((e) => e.stack.kept);
+    if (kept.length === 0 || !(error instanceof PlatformNotFoundError)) throw error;
+    throw new PlatformNotFoundError(`${emulatorGoneMessage(kept[0], kept[0].stack.endpoint, deps.cwd)} (and ${error.message})`, { cause: error });
+  }
+}
+
+/** The local record asked for: `--stack`'s, else the only one (of those at the endpoint, when one is given). */
+function pickLocalRecord(request: PlatformRequest, endpoint: string | undefined, cwd: string): LocalStackEntry | undefined {
+  if (request.stack !== undefined) return { file: localStackPath(request.stack, cwd), stack: readLocalStack(request.stack, cwd) };
+  const all = listLocalStacks(localDir(cwd));
+  const atEndpoint = endpoint ? all.filter((e) => clean(e.stack.endpoint) === endpoint) : [];
+  const entries = atEndpoint.length > 0 ? atEndpoint : all;
+  if (entries.length > 1) {
+    throw new CliUsageError(
+      `${entries.length} local stacks in ${shownPath(localDir(cwd), cwd)} (${entries.map((e) => e.stack.stackName).join(', ')}): pick one with --stack`,
+    );
+  }
+  return entries[0];
+}
+
+/**
+ * Resolves the platform for a request.
+ *
+ * @throws PlatformNotFoundError when it cannot be found (exit code 3).
+ * @throws CliUsageError when several platforms fit and `--stack` does not say which (exit code 2).
+ */
+export async function resolvePlatform(request: PlatformRequest, deps: ResolveDeps): Promise<Platform> {
+  const source = platformSource(request, deps.env);
+  if (source.kind === 'cloudformation') return fromCloudFormation(request, source.endpoint, deps, []);
+  if (source.kind === 'auto') return autoResolve(request, deps);
+
+  let entry: LocalStackEntry | undefined;
+  let missing: Error | undefined;
+  try {
+    entry = pickLocalRecord(request, source.endpoint, deps.cwd);
+  } catch (error) {
+    if (error instanceof CliUsageError) throw error;
+    missing = error as Error;
+  }
+  if (!entry) {
+    const message = missing?.message ?? `no local stack in ${shownPath(localDir(deps.cwd), deps.cwd)}: ${START_HINT}`;
+    if (!source.fallbackToCloudFormation) throw new PlatformNotFoundError(message, { cause: missing });
+    try {
+      return await fromCloudFormation(request, source.endpoint, deps, []);
+    } catch (cfnError) {
+      throw new PlatformNotFoundError(`${message}; and ${(cfnError as Error).message}`, { cause: cfnError });
+    }
+  }
+  const notes: string[] = [];
+  const recorded = clean(entry.stack.endpoint) as string;
+  const endpoint = source.endpoint ?? recorded;
+  if (source.endpoint && recorded !== source.endpoint) {
+    notes.push(`note: ${entry.file} was provisioned at ${entry.stack.endpoint}; using ${source.endpoint}`);
+  }
+  if (!(await (deps.probe ?? emulatorAnswers)(endpoint))) throw new PlatformNotFoundError(emulatorGoneMessage(entry, endpoint, deps.cwd));
+  if (entry.stack.kept) notes.push(`note: using ${describeLocal(entry, deps.cwd)}`);
+  return localPlatform(entry, endpoint, request, deps, notes);
 }

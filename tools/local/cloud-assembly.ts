@@ -142,7 +142,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   if (fingerprint && existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint) {
     return { ...readCloudAssembly(outDir), reused: true };
   }
-  // The directory is synthesized over, like `cdk synth` does: asset directories a running `jobs dev`
+  // The directory is synthesized over, like `cdk synth` does: asset directories a running `cdk-jobs dev`
   // loads its handlers from stay in place while another run synthesizes a changed app.
   rmSync(fingerprintFile, { force: true });
   mkdirSync(outDir, { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * What `jobs dev` prints: the live line of each run, the summary table after a simulation, the
+ * What `cdk-jobs dev` prints: the live line of each run, the summary table after a simulation, the
  * JSON summary, and the parsing of `--until` / `--from`. Pure (no I/O).
  */
 import Table from 'cli-table3';

@@ -1,5 +1,5 @@
 /**
- * `jobs dev` (`npm start`): the whole stack on this machine. Starts the emulator (or uses
+ * `cdk-jobs dev` (`npm start`): the whole stack on this machine. Starts the emulator (or uses
  * `--endpoint` / `AWS_ENDPOINT_URL`), synthesizes the CDK app into `.local/cdk.out`, provisions the
  * stack in the emulator, records it in `.local/<stack>.json`, seeds demo data, then runs the local
  * scheduler: on the real clock until stopped, or on a simulated clock up to `--until` (time travel).

@@ -1,9 +1,9 @@
 /**
  * The record of a stack provisioned in the local emulator: `.local/<stack>.json`. Written by
- * `jobs dev` after provisioning; read by the `jobs` CLI (and by anything else that operates the
+ * `cdk-jobs dev` after provisioning; read by the `cdk-jobs` CLI (and by anything else that operates the
  * local stack) to find the emulator, the physical names and the functions to invoke in-process.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** Bumped when the shape changes incompatibly. */
@@ -124,7 +124,7 @@ export interface LocalStackFile {
   readonly accountId: string;
   /** The emulator endpoint everything lives in. */
   readonly endpoint: string;
-  /** Process id of the `jobs dev` that provisioned (and may still run) the stack. */
+  /** Process id of the `cdk-jobs dev` that provisioned (and may still run) the stack. */
   readonly pid: number;
   /** Absolute path of the cloud assembly the stack came from. */
   readonly assemblyDir: string;
@@ -142,6 +142,23 @@ export interface LocalStackFile {
   readonly eventSources?: Readonly<Record<string, LocalEventSource>>;
   /** Job name -> its function's logical id and (when it has one) its schedule's logical id. */
   readonly jobs: Readonly<Record<string, { readonly functionLogicalId: string; readonly scheduleLogicalId?: string }>>;
+  /**
+   * Set when a finished simulation (`cdk-jobs dev --until`) left its emulator running so that what
+   * it did can be inspected. Absent while `cdk-jobs dev` runs.
+   */
+  readonly kept?: KeptEmulator;
+}
+
+/** The emulator a finished simulation left running, and until when. */
+export interface KeptEmulator {
+  /** Process id of the emulator; it leads its own process group. */
+  readonly pid: number;
+  /** When the simulation ended (ISO). */
+  readonly since: string;
+  /** When it is stopped (ISO). */
+  readonly until: string;
+  /** The simulated window (ISO instants). */
+  readonly simulated: { readonly from: string; readonly until: string };
 }
 
 export class LocalStackNotFoundError extends Error {
@@ -180,13 +197,46 @@ export function readLocalStack(stackName: string, projectDir = process.cwd()): L
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new LocalStackNotFoundError(`no local stack '${stackName}' (${file} not found): start it with 'npm start'`, { cause: error });
+    throw new LocalStackNotFoundError(`no local stack '${stackName}' (${file} not found): ${START_HINT}`, { cause: error });
   }
   const parsed = JSON.parse(text) as LocalStackFile;
   if (parsed.format !== LOCAL_STACK_FORMAT) {
-    throw new LocalStackNotFoundError(`${file} has format ${String(parsed.format)}, expected ${LOCAL_STACK_FORMAT}: restart 'npm start'`);
+    throw new LocalStackNotFoundError(`${file} has format ${String(parsed.format)}, expected ${LOCAL_STACK_FORMAT}: run 'npx cdk-jobs dev' again`);
   }
   return parsed;
+}
+
+/** How to get a local stack, for messages. */
+export const START_HINT = "start one with 'npx cdk-jobs dev', or simulate with 'npx cdk-jobs dev --until 1d' and inspect the finished run";
+
+/** A record found in `.local/`. */
+export interface LocalStackEntry {
+  readonly file: string;
+  readonly stack: LocalStackFile;
+}
+
+/**
+ * Every stack record directly in `dir` (`<project>/.local`), by stack name. Files that are not
+ * records of this format are left out.
+ */
+export function listLocalStacks(dir: string): LocalStackEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const entries: LocalStackEntry[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      const stack = JSON.parse(readFileSync(file, 'utf8')) as LocalStackFile;
+      if (stack.format === LOCAL_STACK_FORMAT && typeof stack.stackName === 'string' && `${stack.stackName}.json` === name) entries.push({ file, stack });
+    } catch {
+      // Not a record (or one being replaced): skip it.
+    }
+  }
+  return entries;
 }
 
 /** Finds a function by logical id, name, ARN (qualified or not) or job name. */

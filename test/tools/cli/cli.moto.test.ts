@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { oneTimeScheduleName } from '../../../lib/contract';
 import { failureRecord, lambdaTargetEvent, scheduleDeadLetterAttributes } from '../../../tools/local/async-invocation';
 import { LocalLambda } from '../../../tools/local/local-lambda';
-import { localStackPath, type LocalStackFile } from '../../../tools/local/local-stack';
+import { localStackPath, START_HINT, type LocalStackFile } from '../../../tools/local/local-stack';
 import { runCli } from '../../../tools/cli/commands/program';
 import { useMoto } from '../../support/moto';
 import { Capture, provisionFixture } from './fixtures/platform';
@@ -154,7 +154,7 @@ describe('jobs list and next', () => {
       code: 2,
       stdout: '',
       stderr:
-        "jobs: UnknownJobError: unknown job 'nightly-reprot' in stack 'CliJobs' (known jobs: legacy-export, nightly-report, weekday-sync, reminder)\n",
+        "cdk-jobs: UnknownJobError: unknown job 'nightly-reprot' in stack 'CliJobs' (known jobs: legacy-export, nightly-report, weekday-sync, reminder)\n",
     });
   });
 });
@@ -235,13 +235,13 @@ describe('jobs run and history', () => {
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^jobs: CliUsageError: --payload: expected JSON such as '\{"olderThanDays":7\}', got '\{fail' \(.+\)\n$/);
+    expect(result.stderr).toMatch(/^cdk-jobs: CliUsageError: --payload: expected JSON such as '\{"olderThanDays":7\}', got '\{fail' \(.+\)\n$/);
   });
 
   it('rejects a bad --limit with exit code 2', async () => {
     const result = await jobs(['history', 'nightly-report', '--local', '--limit', '0']);
 
-    expect(result).toEqual({ code: 2, stdout: '', stderr: "jobs: CliUsageError: --limit: expected a whole number from 1 to 1000, got '0'\n" });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: "cdk-jobs: CliUsageError: --limit: expected a whole number from 1 to 1000, got '0'\n" });
   });
 });
 
@@ -252,7 +252,7 @@ describe('jobs pause and resume', () => {
       code: 0,
       stderr: '',
       stdout:
-        "paused weekday-sync (by tester at 2026-03-27T12:00:00.000Z: partner API migration); its scheduled runs are recorded SKIPPED until 'jobs resume weekday-sync'\n",
+        "paused weekday-sync (by tester at 2026-03-27T12:00:00.000Z: partner API migration); its scheduled runs are recorded SKIPPED until 'cdk-jobs resume weekday-sync'\n",
     });
 
     const again = await jobs(['pause', 'weekday-sync', '--local', '--by', 'someone-else'], { now: new Date('2026-03-27T12:05:00Z') });
@@ -579,7 +579,7 @@ describe('jobs schedule-once and cancel-once', () => {
       code: 2,
       stdout: '',
       stderr:
-        "jobs: OneTimeScheduleValidationError: one-time schedule for job 'reminder': at must be at least 1 minute in the future (got 2026-03-27T12:00:30.000Z, now 2026-03-27T12:00:00.000Z)\n",
+        "cdk-jobs: OneTimeScheduleValidationError: one-time schedule for job 'reminder': at must be at least 1 minute in the future (got 2026-03-27T12:00:30.000Z, now 2026-03-27T12:00:00.000Z)\n",
     });
   });
 });
@@ -591,7 +591,7 @@ describe('finding the platform', () => {
     expect(result).toEqual({
       code: 3,
       stdout: '',
-      stderr: `jobs: PlatformNotFoundError: no local stack 'Missing' (${localStackPath('Missing', projectDir)} not found): start it with 'npm start'\n`,
+      stderr: `cdk-jobs: PlatformNotFoundError: no local stack 'Missing' (${localStackPath('Missing', projectDir)} not found): ${START_HINT}\n`,
     });
   });
 
@@ -625,7 +625,7 @@ describe('finding the platform', () => {
       code: 3,
       stdout: '',
       stderr:
-        `jobs: PlatformNotFoundError: no local stack 'Nowhere' (${localStackPath('Nowhere', projectDir)} not found: start it with 'npm start') ` +
+        `cdk-jobs: PlatformNotFoundError: no local stack 'Nowhere' (${localStackPath('Nowhere', projectDir)} not found): ${START_HINT}; ` +
         `and no CloudFormation stack 'Nowhere' at ${moto.endpoint.url} (deploy it with 'npx cdk deploy', or pick another stack with --stack)\n`,
     });
   });

@@ -87,7 +87,7 @@ describe('next', () => {
         'no upcoming runs',
         'the schedule is DISABLED: its runs do not happen until it is enabled',
         'each run starts within 15 minutes of its instant (flexible time window)',
-        "the job is paused (by ops at 2026-03-27T10:00:00.000Z): its scheduled runs are recorded SKIPPED until 'jobs resume report'",
+        "the job is paused (by ops at 2026-03-27T10:00:00.000Z): its scheduled runs are recorded SKIPPED until 'cdk-jobs resume report'",
       ].join('\n'),
     );
   });
@@ -110,7 +110,7 @@ describe('run', () => {
 
   it('prints the outcome', () => {
     expect(renderRun('report', { mode: 'async', ok: true, statusCode: 202 })).toBe(
-      'report: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: jobs history report',
+      'report: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: cdk-jobs history report',
     );
     expect(
       renderRun('report', {
@@ -147,7 +147,7 @@ describe('history and pause', () => {
   it('prints what pause and resume did', () => {
     const state = { job: 'report', paused: true, pausedBy: 'ops', pausedAt: '2026-03-27T12:00:00.000Z' };
     expect(renderPause('report', true, { changed: true, state })).toBe(
-      "paused report (by ops at 2026-03-27T12:00:00.000Z); its scheduled runs are recorded SKIPPED until 'jobs resume report'",
+      "paused report (by ops at 2026-03-27T12:00:00.000Z); its scheduled runs are recorded SKIPPED until 'cdk-jobs resume report'",
     );
     expect(renderPause('report', false, { changed: false, state: { job: 'report', paused: false } })).toBe('report is not paused; nothing changed');
   });
@@ -214,7 +214,7 @@ describe('exit codes', () => {
     expect(exitCodeOf(refused)).toBe(ExitCode.PLATFORM_NOT_FOUND);
     expect(exitCodeOf(both)).toBe(ExitCode.PLATFORM_NOT_FOUND);
     expect(describeError(refused)).toBe(
-      "connect ECONNREFUSED 127.0.0.1:4566: the AWS API endpoint does not answer; for a local stack, is 'npm start' still running? (a stopped run's .local/<stack>.json may be stale)",
+      "connect ECONNREFUSED 127.0.0.1:4566: the AWS API endpoint does not answer; for a local stack, is 'cdk-jobs dev' still running? (the emulator of a finished 'cdk-jobs dev --until' run is kept only for its --keep period: run it again)",
     );
     expect(describeError(Object.assign(new Error('no'), { name: 'ThrottlingException' }))).toBe('ThrottlingException: no');
   });
@@ -274,7 +274,7 @@ describe('the program against AWS (mocked clients)', () => {
     expect(result).toEqual({
       code: 0,
       stderr: '',
-      stdout: 'report: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: jobs history report\n',
+      stdout: 'report: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: cdk-jobs history report\n',
     });
     const call = lambda.commandCalls(InvokeCommand)[0].args[0].input;
     expect([call.FunctionName, call.InvocationType]).toEqual([fnArn('report'), 'Event']);
@@ -341,8 +341,24 @@ describe('the program against AWS (mocked clients)', () => {
   it('exits 2 for an unknown job, listing the known ones, without invoking anything', async () => {
     const result = await jobs(['run', 'reprot']);
 
-    expect(result).toEqual({ code: 2, stdout: '', stderr: "jobs: UnknownJobError: unknown job 'reprot' in stack 'Jobs' (known jobs: report)\n" });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: "cdk-jobs: UnknownJobError: unknown job 'reprot' in stack 'Jobs' (known jobs: report)\n" });
     expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+  });
+
+  it('finds the one stack holding a job platform when no stack is named', async () => {
+    const jobsStack = (await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: 'Jobs' }))).Stacks ?? [];
+    cfn.on(DescribeStacksCommand, { StackName: undefined }).resolves({
+      Stacks: [{ StackName: 'Web', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'Url', OutputValue: 'https://x' }] }, ...jobsStack],
+    });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const stdout = new Capture();
+    const stderr = new Capture();
+
+    const code = await runCli(['run', 'report'], { stdout, stderr, env: { AWS_REGION: 'eu-west-1' }, cwd: '/nonexistent', now: () => NOW });
+
+    expect({ code, stderr: stderr.text }).toEqual({ code: 0, stderr: '' });
+    expect(cfn.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input.StackName)).toEqual(['Jobs', undefined]);
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: fnArn('report') });
   });
 
   it('exits 3 when the stack does not exist', async () => {
@@ -351,7 +367,7 @@ describe('the program against AWS (mocked clients)', () => {
     expect(result).toEqual({
       code: 3,
       stdout: '',
-      stderr: "jobs: PlatformNotFoundError: no CloudFormation stack 'Nope' in eu-west-1 (deploy it with 'npx cdk deploy', or pick another stack with --stack)\n",
+      stderr: "cdk-jobs: PlatformNotFoundError: no CloudFormation stack 'Nope' in eu-west-1 (deploy it with 'npx cdk deploy', or pick another stack with --stack)\n",
     });
   });
 
@@ -362,14 +378,14 @@ describe('the program against AWS (mocked clients)', () => {
       code: 3,
       stdout: '',
       stderr:
-        "jobs: PlatformNotFoundError: stack 'Jobs' has no one-time schedule group (no output OneTimeScheduleGroupName): declare a one-time job in it first\n",
+        "cdk-jobs: PlatformNotFoundError: stack 'Jobs' has no one-time schedule group (no output OneTimeScheduleGroupName): declare a one-time job in it first\n",
     });
   });
 
   it('prints help with exit 0, and exits 2 on an unknown command or a missing option', async () => {
     const help = await jobs(['redrive', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: jobs redrive [options]');
+    expect(help.stdout).toContain('Usage: cdk-jobs redrive [options]');
     expect(help.stdout).toContain('--dry-run');
 
     const unknown = await jobs(['rerun']);
@@ -382,6 +398,6 @@ describe('the program against AWS (mocked clients)', () => {
 
     const none = await jobs([]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('Usage: jobs [options] [command]');
+    expect(none.stderr).toContain('Usage: cdk-jobs [options] [command]');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `jobs dev`: run the stack locally (the command behind `npm start`). See `tools/local/dev.ts`.
+ * `cdk-jobs dev`: run the stack locally (the command behind `npm start`). See `tools/local/dev.ts`.
  */
 import { Command, Option } from 'commander';
 import { runDev } from '../../local/dev';
@@ -19,7 +19,7 @@ interface DevCommandOptions {
   readonly watchdogEvery?: string;
 }
 
-/** The `dev` command, ready to be added to the `jobs` program. */
+/** The `dev` command, ready to be added to the `cdk-jobs` program. */
 export function devCommand(): Command {
   return new Command('dev')
     .description(

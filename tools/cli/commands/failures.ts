@@ -1,5 +1,5 @@
 /**
- * `jobs failures [--job <job>]`: reads the failure inbox without consuming it: every message is
+ * `cdk-jobs failures [--job <job>]`: reads the failure inbox without consuming it: every message is
  * received with a short visibility timeout, normalised (both layers: Scheduler's dead-letter
  * messages and Lambda's on-failure records) and released again at once.
  */
@@ -61,7 +61,7 @@ export function failureJson(f: InboxFailure, now: Date) {
   };
 }
 
-/** The human table of `jobs failures`. Pure. */
+/** The human table of `cdk-jobs failures`. Pure. */
 export function renderFailures(failures: readonly InboxFailure[], now: Date, others: number, job: string | undefined): string {
   if (failures.length === 0) {
     if (job === undefined) return 'the failure inbox is empty';

@@ -1,5 +1,5 @@
 /**
- * `jobs history <job> [--limit 20]`: the job's newest run records (`RUN#<slot>`, newest first):
+ * `cdk-jobs history <job> [--limit 20]`: the job's newest run records (`RUN#<slot>`, newest first):
  * status, attempt, trigger, duration, and the error or the reason it was skipped.
  */
 import type { Command } from 'commander';
@@ -8,7 +8,7 @@ import { formatDuration, renderTable, truncate } from '../format';
 import { readHistory, type RunRow } from '../job-state';
 import { platformCommand, withSession, type CommandEnv } from './common';
 
-/** The human table of `jobs history`. Pure. */
+/** The human table of `cdk-jobs history`. Pure. */
 export function renderHistory(job: string, rows: readonly RunRow[]): string {
   if (rows.length === 0) return `no runs recorded for ${job}`;
   return renderTable(

@@ -1,5 +1,5 @@
 /**
- * `jobs list`: every job with its schedule, zone, next run, last run and status, paused flag,
+ * `cdk-jobs list`: every job with its schedule, zone, next run, last run and status, paused flag,
  * pending one-time schedules and description.
  */
 import type { Command } from 'commander';
@@ -10,7 +10,7 @@ import { readStates, type JobStateSummary } from '../job-state';
 import { pendingOneTimeCounts } from '../one-time';
 import { platformCommand, withSession, type CommandEnv } from './common';
 
-/** One row of `jobs list --json`. */
+/** One row of `cdk-jobs list --json`. */
 export interface ListEntry {
   readonly job: string;
   readonly kind: JobInfo['kind'];
@@ -38,7 +38,7 @@ export function nextRunOf(job: JobInfo, now: Date): Date | undefined {
   return next;
 }
 
-/** The rows of `jobs list`. Pure. */
+/** The rows of `cdk-jobs list`. Pure. */
 export function listEntries(
   catalog: JobCatalog,
   states: ReadonlyMap<string, JobStateSummary>,
@@ -66,7 +66,7 @@ export function listEntries(
   });
 }
 
-/** The human table of `jobs list`. Pure. */
+/** The human table of `cdk-jobs list`. Pure. */
 export function renderList(entries: readonly ListEntry[]): string {
   if (entries.length === 0) return 'no jobs';
   const rows = entries.map((e) => [

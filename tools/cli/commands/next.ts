@@ -1,5 +1,5 @@
 /**
- * `jobs next <job> [-n 10]`: the next instants the job runs, in its zone and in UTC: its recurring
+ * `cdk-jobs next <job> [-n 10]`: the next instants the job runs, in its zone and in UTC: its recurring
  * schedule's (through the schedule engine, exactly as Scheduler fires) merged with its pending
  * one-time schedules.
  */
@@ -38,7 +38,7 @@ export function upcomingRuns(job: JobInfo, now: Date, count: number, pending: re
   return runs.sort((a, b) => a.at.getTime() - b.at.getTime() || a.source.localeCompare(b.source)).slice(0, count);
 }
 
-/** The human output of `jobs next`. Pure. */
+/** The human output of `cdk-jobs next`. Pure. */
 export function renderNext(job: JobInfo, runs: readonly UpcomingRun[], state: JobStateSummary): string {
   const zone = job.schedule?.timeZone ?? 'UTC';
   const lines: string[] = [];
@@ -57,7 +57,7 @@ export function renderNext(job: JobInfo, runs: readonly UpcomingRun[], state: Jo
     lines.push(`each run starts within ${job.schedule.flexibleWindowMinutes} minutes of its instant (flexible time window)`);
   }
   if (state.paused) {
-    lines.push(`the job is paused${state.pausedBy ? ` (by ${state.pausedBy}${state.pausedAt ? ` at ${state.pausedAt}` : ''})` : ''}: its scheduled runs are recorded SKIPPED until 'jobs resume ${job.name}'`);
+    lines.push(`the job is paused${state.pausedBy ? ` (by ${state.pausedBy}${state.pausedAt ? ` at ${state.pausedAt}` : ''})` : ''}: its scheduled runs are recorded SKIPPED until 'cdk-jobs resume ${job.name}'`);
   }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 /**
- * `jobs pause <job>` / `jobs resume <job>`: set or clear the `paused` flag on the job's STATE item,
+ * `cdk-jobs pause <job>` / `cdk-jobs resume <job>`: set or clear the `paused` flag on the job's STATE item,
  * with who and when. The runtime reads it at the start of every scheduled run and records a paused
  * job's runs as SKIPPED; nothing in CloudFormation changes, so a deploy never undoes it.
  */
@@ -9,13 +9,13 @@ import { actor } from '../args';
 import { setPaused, type PauseChange } from '../job-state';
 import { platformCommand, withSession, type CommandEnv } from './common';
 
-/** The human line of `jobs pause` / `jobs resume`. Pure. */
+/** The human line of `cdk-jobs pause` / `cdk-jobs resume`. Pure. */
 export function renderPause(job: string, paused: boolean, change: PauseChange): string {
   const s = change.state;
   if (paused) {
     const who = `by ${s.pausedBy ?? 'unknown'} at ${s.pausedAt ?? 'unknown'}${s.pauseReason ? `: ${s.pauseReason}` : ''}`;
     return change.changed
-      ? `paused ${job} (${who}); its scheduled runs are recorded SKIPPED until 'jobs resume ${job}'`
+      ? `paused ${job} (${who}); its scheduled runs are recorded SKIPPED until 'cdk-jobs resume ${job}'`
       : `${job} was already paused (${who}); nothing changed`;
   }
   return change.changed
@@ -33,7 +33,7 @@ function pauseLike(env: CommandEnv, paused: boolean): Command {
   )
     .argument('<job>', 'the job')
     .option('--by <name>', 'who does it (default: $USER@host)');
-  if (paused) command.option('--reason <text>', 'why (shown by jobs list --json and kept on the job state)');
+  if (paused) command.option('--reason <text>', 'why (shown by cdk-jobs list --json and kept on the job state)');
   return command
     .addHelpText(
       'after',

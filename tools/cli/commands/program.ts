@@ -1,5 +1,5 @@
 /**
- * The `jobs` program: every command wired into one commander program, and `runCli`, which runs it
+ * The `cdk-jobs` program: every command wired into one commander program, and `runCli`, which runs it
  * in-process against given streams and returns the exit code (bin/jobs.ts and the tests use it).
  */
 import { Command, CommanderError } from 'commander';
@@ -19,13 +19,15 @@ import { cancelOnceCommand, scheduleOnceCommand } from './schedule-once';
 
 const EXIT_CODES_HELP =
   '\nExit codes: 0 ok, 1 the operation failed, 2 bad usage or unknown job, 3 platform not found.\n' +
-  'Against AWS the usual credentials and region apply (--stack picks the stack, default ScheduledJobs);\n' +
-  "a stack run locally by 'npm start' is reached with --local, --endpoint URL or AWS_ENDPOINT_URL.";
+  'Which stack: --stack names it; without it the CLI finds the one job platform there is: a local stack\n' +
+  "whose emulator answers ('cdk-jobs dev', or the run a 'cdk-jobs dev --until' kept), else the CloudFormation\n" +
+  'stack with a JobPlatform in the region. --local uses only local stacks, --no-local only CloudFormation;\n' +
+  'against AWS the usual credentials and region apply; --endpoint URL or AWS_ENDPOINT_URL picks an emulator.';
 
 /** Builds the program; command exit codes go to `env.setExitCode`. */
 export function buildProgram(env: CommandEnv): Command {
-  const program = new Command('jobs')
-    .description('Run and operate cdk-scheduled-jobs: locally (jobs dev) or in AWS')
+  const program = new Command('cdk-jobs')
+    .description('Run and operate cdk-scheduled-jobs: locally (cdk-jobs dev) or in AWS')
     .addHelpText('after', EXIT_CODES_HELP)
     .addCommand(devCommand())
     .addCommand(listCommand(env))
@@ -54,9 +56,9 @@ export interface RunCliOptions extends Partial<CliIo> {
 }
 
 /**
- * Runs `jobs <argv...>` in this process and resolves with its exit code: 0 ok, 1 the operation
+ * Runs `cdk-jobs <argv...>` in this process and resolves with its exit code: 0 ok, 1 the operation
  * failed, 2 bad usage or unknown job, 3 platform not found (a refused connection included). Never throws for a command's error:
- * it prints `jobs: <error>` on stderr (and the stack with `JOBS_DEBUG=1`).
+ * it prints `cdk-jobs: <error>` on stderr (and the stack trace with `CDK_JOBS_DEBUG=1` or `JOBS_DEBUG=1`).
  */
 export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
   const io = processIo(options);
@@ -70,8 +72,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       // --help and --version exit 0; every other commander error is bad usage (already printed).
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    io.stderr.write(`jobs: ${describeError(error)}\n`);
-    if (io.env.JOBS_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    io.stderr.write(`cdk-jobs: ${describeError(error)}\n`);
+    if (io.env.CDK_JOBS_DEBUG || io.env.JOBS_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return exitCodeOf(error);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `jobs redrive [--job <job>] [--dry-run]`: re-invokes each failed event of the inbox with its
+ * `cdk-jobs redrive [--job <job>] [--dry-run]`: re-invokes each failed event of the inbox with its
  * original event and waits for the outcome; a message is deleted only when its re-invoke fixed the
  * run (SUCCEEDED, continued, or the slot had succeeded meanwhile). The others are released for a
  * later try. Scheduler's dead-letter messages cannot be moved back with SQS redrive: the target
@@ -62,7 +62,7 @@ export function describeReinvoke(report: InvocationReport): string {
   return `${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`;
 }
 
-/** The human table of `jobs redrive`. Pure. */
+/** The human table of `cdk-jobs redrive`. Pure. */
 export function renderRedrive(results: readonly RedriveResult[], dryRun: boolean): string {
   if (results.length === 0) return 'nothing to redrive';
   const cells = (r: RedriveResult) => [r.failure.job ?? '?', r.failure.slot ?? '-', r.failure.layer, truncate(r.detail, 80)];

@@ -1,5 +1,5 @@
 /**
- * `jobs run <job> [--payload JSON] [--wait]`: runs a job now with the manual event
+ * `cdk-jobs run <job> [--payload JSON] [--wait]`: runs a job now with the manual event
  * `{ job, manual: true, payload }` (the runtime records it as a manual run). Against AWS the event
  * is handed to Lambda (`Event`), or with `--wait` the run is awaited (`RequestResponse`) and its
  * outcome printed; on a local stack the bundled handler runs in this process and is always awaited.
@@ -26,11 +26,11 @@ export function runExitCode(report: InvocationReport): ExitCodeValue {
   return outcome.status === 'SUCCEEDED' || outcome.status === 'CONTINUED' ? ExitCode.OK : ExitCode.FAILED;
 }
 
-/** The human lines of `jobs run`. Pure. */
+/** The human lines of `cdk-jobs run`. Pure. */
 export function renderRun(job: string, report: InvocationReport): string {
   if (report.mode === 'async') {
     return report.ok
-      ? `${job}: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: jobs history ${job}`
+      ? `${job}: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: cdk-jobs history ${job}`
       : `${job}: Lambda did not accept the manual run (status ${report.statusCode ?? 'unknown'})`;
   }
   if (!report.ok) return `${job}: FAILED: ${report.error?.type ?? 'Error'}: ${report.error?.message ?? ''}`;

@@ -1,6 +1,6 @@
 /**
- * `jobs schedule-once <job> --at … [--tz …] [--key …] [--payload …]` and
- * `jobs cancel-once <job> --key …`: one-time runs of a job, through `OneTimeScheduler` (the same
+ * `cdk-jobs schedule-once <job> --at … [--tz …] [--key …] [--payload …]` and
+ * `cdk-jobs cancel-once <job> --key …`: one-time runs of a job, through `OneTimeScheduler` (the same
  * idempotent schedules, named after job + key, that delete themselves after firing).
  */
 import type { Command } from 'commander';

@@ -1,0 +1,217 @@
+/**
+ * The emulator of a simulation that outlives it. `cdk-jobs dev --until` starts moto_server in its
+ * own process group (Ctrl-C in the terminal does not reach it, and it can outlive the run), with a
+ * small detached reaper beside it. When the simulation ends, the run records `kept` in
+ * `.local/<stack>.json` and exits; the emulator keeps answering, so the CLI can show what the run
+ * did, until the reaper stops it at the end of the keep period (and removes the record). The
+ * reaper also stops the emulator at once when the run dies without keeping it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { listLocalStacks, type LocalStackEntry } from './local-stack';
+import { EmulatorUnavailableError, freePort, motoAvailable, type LocalEndpoint } from './moto-server';
+
+const MOTO_BINARY = process.env.MOTO_SERVER_BIN ?? 'moto_server';
+
+/** True when something answers HTTP at `url` (moto answers `/moto-api/`; any answer counts). */
+export async function emulatorAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const response = await fetch(`${url.replace(/\/+$/, '')}/moto-api/`, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.status > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** True when a process with this id exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sends `signal` to the process group `pid` leads (or to the process alone where groups are not supported). */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Stops the emulator group `pid` leads: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone. */
+export async function stopEmulatorProcess(pid: number, graceMs = 3000): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(pid)) signalGroup(pid, 'SIGKILL');
+}
+
+/**
+ * The reaper, run as `node -e <script> <parentPid> <emulatorPid> <url> <stateDir>`. Every second:
+ * done when the emulator is gone; waits while the run is alive; after it, waits while a record in
+ * `stateDir` keeps this emulator (`kept.pid`, `kept.until`), then stops the emulator and removes
+ * the records made at it by the run (or kept with it).
+ */
+export const REAPER_SCRIPT = `
+const fs = require('node:fs');
+const path = require('node:path');
+const [parentPid, emulatorPid] = process.argv.slice(1, 3).map(Number);
+const [url, stateDir] = process.argv.slice(3, 5);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const signal = (s) => { try { process.kill(-emulatorPid, s); } catch { try { process.kill(emulatorPid, s); } catch {} } };
+const records = () => {
+  let names = [];
+  try { names = fs.readdirSync(stateDir).filter((n) => n.endsWith('.json')); } catch {}
+  const out = [];
+  for (const name of names) {
+    try { out.push({ file: path.join(stateDir, name), stack: JSON.parse(fs.readFileSync(path.join(stateDir, name), 'utf8')) }); } catch {}
+  }
+  return out;
+};
+const keptUntil = () => {
+  let until;
+  for (const r of records()) if (r.stack.kept && r.stack.kept.pid === emulatorPid) until = Math.max(until || 0, Date.parse(r.stack.kept.until));
+  return until;
+};
+const stop = () => {
+  for (const r of records()) {
+    const ours = r.stack.kept ? r.stack.kept.pid === emulatorPid : r.stack.pid === parentPid && r.stack.endpoint === url;
+    if (ours) try { fs.rmSync(r.file, { force: true }); } catch {}
+  }
+  signal('SIGTERM');
+  setTimeout(() => { if (alive(emulatorPid)) signal('SIGKILL'); process.exit(0); }, 3000);
+};
+const tick = () => {
+  if (!alive(emulatorPid)) return process.exit(0);
+  if (alive(parentPid)) return setTimeout(tick, 1000);
+  const until = keptUntil();
+  if (until !== undefined && Date.now() < until) return setTimeout(tick, Math.min(1000, until - Date.now()));
+  stop();
+};
+tick();
+`;
+
+/** Starts the reaper of `emulatorPid` (detached, no stdio, not holding this process). */
+export function startReaper(emulatorPid: number, url: string, stateDir: string, parentPid = process.pid): ChildProcess {
+  const reaper = spawn(process.execPath, ['-e', REAPER_SCRIPT, String(parentPid), String(emulatorPid), url, stateDir], {
+    detached: true,
+    stdio: 'ignore',
+    env: {},
+  });
+  reaper.unref();
+  return reaper;
+}
+
+/** An emulator this process started in its own process group, which may be kept after the run. */
+export interface DetachedEmulator extends LocalEndpoint {
+  readonly pid: number;
+  /** Lets the emulator outlive this process (its reaper stops it when the record's keep period ends). */
+  keep(): void;
+}
+
+export interface DetachedEmulatorOptions {
+  /** Where the records are (`.local`): the reaper reads the keep period there. */
+  readonly stateDir: string;
+  /** Where moto_server's output goes. */
+  readonly logFile: string;
+  /** @default 30000 */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * Starts moto_server on a free loopback port in its own process group, with its reaper, and waits
+ * until it answers. Until {@link DetachedEmulator.keep} is called it is stopped when this process
+ * exits.
+ *
+ * @throws EmulatorUnavailableError with an install hint when moto_server is not installed.
+ */
+export async function startDetachedEmulator(options: DetachedEmulatorOptions): Promise<DetachedEmulator> {
+  if (!motoAvailable()) {
+    throw new EmulatorUnavailableError(
+      `'${MOTO_BINARY}' was not found. Install it with: pip install 'moto[server]'  ` +
+        '(or set AWS_ENDPOINT_URL to a running LocalStack or moto endpoint)',
+    );
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const log = openSync(options.logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
+    });
+  } finally {
+    closeSync(log);
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new EmulatorUnavailableError(`could not start '${MOTO_BINARY}'`);
+  // Until kept, never outlive this process, however it ends (an uncaught error, process.exit).
+  const killOnExit = () => signalGroup(pid, 'SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  startReaper(pid, url, options.stateDir);
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await emulatorAnswers(url, 1000))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      signalGroup(pid, 'SIGKILL');
+      const output = readFileSync(options.logFile, 'utf8').slice(-4000);
+      throw new EmulatorUnavailableError(
+        child.exitCode !== null
+          ? `moto_server exited with code ${child.exitCode} before it answered on ${url}\n${output}`
+          : `moto_server did not answer on ${url} within ${options.startTimeoutMs ?? 30_000} ms\n${output}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    owned: true,
+    pid,
+    reset: async () => {
+      await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await stopEmulatorProcess(pid);
+      await exited;
+    },
+    keep: () => {
+      process.off('exit', killOnExit);
+      child.unref();
+    },
+  };
+}
+
+/**
+ * Stops the emulators that finished simulations keep (records with `kept` in `stateDir`) and
+ * removes their records. An emulator is signalled only while its endpoint still answers (a
+ * stale record's process id may belong to something else by now).
+ *
+ * @returns the records that were removed.
+ */
+export async function stopKeptEmulators(stateDir: string): Promise<LocalStackEntry[]> {
+  const stopped: LocalStackEntry[] = [];
+  for (const entry of listLocalStacks(stateDir)) {
+    const kept = entry.stack.kept;
+    if (!kept) continue;
+    if (processAlive(kept.pid) && (await emulatorAnswers(entry.stack.endpoint))) await stopEmulatorProcess(kept.pid);
+    rmSync(entry.file, { force: true });
+    stopped.push(entry);
+  }
+  return stopped;
+}
