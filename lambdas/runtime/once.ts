@@ -13,18 +13,24 @@
  * flexible window, the job's delivery retry policy and the failure inbox as dead-letter queue. Its
  * input is the same job event recurring schedules send, with `scheduledTime` fixed to the `at`
  * instant: the runtime claims that slot, so a second delivery of the same schedule is a no-op.
+ *
+ * Throttled calls are retried by the client's own retry strategy with the same client token, so a
+ * retry of a request that did succeed cannot create a second schedule. The default client uses
+ * `sdkRetryConfig()`; give a client of your own the same with `new SchedulerClient(sdkRetryConfig())`.
  */
 import { randomUUID } from 'node:crypto';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
-  ListSchedulesCommand,
+  paginateListSchedules,
   SchedulerClient,
   UpdateScheduleCommand,
   type GetScheduleCommandOutput,
 } from '@aws-sdk/client-scheduler';
 import { JobEnv } from '../../lib/contract';
+import { mapWithConcurrency } from '../shared/concurrency';
+import { sdkRetryConfig } from '../shared/retry';
 import { OneTimeBatchError, OneTimeScheduleRequestError, OneTimeSchedulerConfigError } from './once-errors';
 import { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from '../../lib/contract';
 import {
@@ -46,18 +52,11 @@ export * from './once-errors';
 export { MAX_INPUT_BYTES, MAX_KEY_LENGTH, type OneTimeRetryPolicy, type OneTimeScheduleRequest, type OneTimeTarget } from './once-request';
 export { oneTimeEnvNames, oneTimeNamePrefix, oneTimeScheduleName } from '../../lib/contract';
 
-/** How throttled calls are retried, on top of the SDK's own retries. */
-export interface BackoffOptions {
-  /** Attempts per schedule in all (the first one included). @default 8 */
-  readonly maxAttempts?: number;
-  /** The first delay; each retry doubles it, with jitter. @default 100 */
-  readonly baseDelayMs?: number;
-  /** The longest delay between two attempts. @default 5000 */
-  readonly maxDelayMs?: number;
-}
-
 export interface OneTimeSchedulerOptions {
-  /** The client to call EventBridge Scheduler with. @default a SchedulerClient shared by the module */
+  /**
+   * The client to call EventBridge Scheduler with; its retry strategy retries throttled calls.
+   * @default a SchedulerClient shared by the module, built with `sdkRetryConfig()` (8 attempts)
+   */
   readonly client?: SchedulerClient;
   /** The one-time schedule group (the platform's `OneTimeScheduleGroupName`). */
   readonly group: string;
@@ -67,15 +66,11 @@ export interface OneTimeSchedulerOptions {
   readonly job?: string;
   /** Scheduler's delivery retry policy. @default Scheduler's (185 attempts, 24 hours) */
   readonly retryPolicy?: OneTimeRetryPolicy;
-  /** Backoff on ThrottlingException. @default { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000 } */
-  readonly backoff?: BackoffOptions;
   /** The clock `at` is checked against. @default () => new Date() */
   readonly now?: () => Date;
-  /** How to wait between throttled attempts (tests pass a recorder). @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface FromEnvironmentOptions extends Pick<OneTimeSchedulerOptions, 'client' | 'backoff' | 'now' | 'sleep'> {
+export interface FromEnvironmentOptions extends Pick<OneTimeSchedulerOptions, 'client' | 'now'> {
   /** Where to read the variables. @default process.env */
   readonly env?: Record<string, string | undefined>;
 }
@@ -125,17 +120,13 @@ export interface ScheduleManyOptions {
 
 let sharedClient: SchedulerClient | undefined;
 function defaultClient(): SchedulerClient {
-  sharedClient ??= new SchedulerClient({});
+  sharedClient ??= new SchedulerClient(sdkRetryConfig());
   return sharedClient;
 }
 
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 const isConflict = (error: unknown) => errorName(error) === 'ConflictException';
 const isNotFound = (error: unknown) => errorName(error) === 'ResourceNotFoundException';
-function isThrottling(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | undefined;
-  return e?.name === 'ThrottlingException' || e?.$retryable?.throttling === true || e?.$metadata?.httpStatusCode === 429;
-}
 
 /** Creates, moves, cancels and lists one job's one-time schedules. */
 export class OneTimeScheduler {
@@ -192,8 +183,6 @@ export class OneTimeScheduler {
   private readonly config: OneTimeConfig;
   private readonly client: SchedulerClient;
   private readonly now: () => Date;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly backoff: Required<BackoffOptions>;
 
   constructor(options: OneTimeSchedulerOptions, source = 'OneTimeScheduler') {
     const job = options.job ?? process.env[JobEnv.JOB_NAME];
@@ -205,11 +194,6 @@ export class OneTimeScheduler {
     this.group = options.group;
     this.client = options.client ?? defaultClient();
     this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.backoff = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000, ...stripUndefined(options.backoff) };
-    if (!(Number.isInteger(this.backoff.maxAttempts) && this.backoff.maxAttempts >= 1)) {
-      throw new OneTimeSchedulerConfigError(`${source}: backoff.maxAttempts must be an integer of at least 1 (got ${this.backoff.maxAttempts})`);
-    }
   }
 
   /** The schedule name a key maps to. */
@@ -228,7 +212,7 @@ export class OneTimeScheduler {
 
   /**
    * Schedules many at once: every item is validated before the first call, then at most
-   * `concurrency` requests are in flight, each throttled request backing off and retrying.
+   * `concurrency` requests are in flight (a throttled one is retried by the client).
    * Items with the same key create one schedule. Resolves with one result per item, in order;
    * if any item still failed, rejects with OneTimeBatchError after all the others finished,
    * whose `outcomes` say which were created and which failed (safe to retry: keys are idempotent).
@@ -240,20 +224,18 @@ export class OneTimeScheduler {
     }
     const now = this.now();
     const built = items.map((item, index) => buildSchedule(this.config, item, now, index));
-    const outcomes: Array<ScheduleResult | { key: string; name: string; error: Error }> = new Array(built.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < built.length) {
-        const index = next++;
-        const b = built[index]!;
+    // Every item's outcome is kept: a failure does not stop the others.
+    const outcomes = await mapWithConcurrency(
+      built,
+      concurrency,
+      async (b): Promise<ScheduleResult | { key: string; name: string; error: Error }> => {
         try {
-          outcomes[index] = await this.create(b);
+          return await this.create(b);
         } catch (error) {
-          outcomes[index] = { key: b.key, name: b.name, error: error as Error };
+          return { key: b.key, name: b.name, error: error as Error };
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, built.length) }, worker));
+      },
+    );
     const failed = outcomes.filter((o): o is { key: string; name: string; error: Error } => 'error' in o);
     if (failed.length > 0) {
       throw new OneTimeBatchError(
@@ -273,7 +255,7 @@ export class OneTimeScheduler {
   async cancel(key: string): Promise<boolean> {
     const name = this.nameFor(key);
     try {
-      await this.withBackoff(() => this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.group })));
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.group }));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -315,49 +297,37 @@ export class OneTimeScheduler {
     return raw ? (this.details(raw) as OneTimeScheduleDetails<P>) : undefined;
   }
 
-  /** This job's pending one-time schedules (one `ListSchedules` page of 100 after another). */
+  /** This job's pending one-time schedules (one `ListSchedules` page of 100 after another, the SDK's paginator). */
   async list(): Promise<OneTimeScheduleSummary[]>;
   /** The same, each read with `GetSchedule` for its key, instant and payload (one call per schedule). */
   async list<P = unknown>(options: { details: true; concurrency?: number }): Promise<OneTimeScheduleDetails<P>[]>;
   async list(options?: { details?: boolean; concurrency?: number }): Promise<OneTimeScheduleSummary[]> {
     const summaries: OneTimeScheduleSummary[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.withBackoff(() =>
-        this.client.send(
-          new ListSchedulesCommand({ GroupName: this.group, NamePrefix: oneTimeNamePrefix(this.job), MaxResults: 100, NextToken: token }),
-        ),
-      ).catch((error) => {
-        throw this.wrap('*', 'ListSchedules', error);
-      });
-      for (const s of page.Schedules ?? []) {
-        // Defensive: an emulator may ignore NamePrefix.
-        if (!s.Name?.startsWith(oneTimeNamePrefix(this.job))) continue;
-        summaries.push({ name: s.Name, arn: s.Arn, state: s.State, createdAt: s.CreationDate });
+    const prefix = oneTimeNamePrefix(this.job);
+    try {
+      for await (const page of paginateListSchedules({ client: this.client, pageSize: 100 }, { GroupName: this.group, NamePrefix: prefix })) {
+        for (const s of page.Schedules ?? []) {
+          // Defensive: an emulator may ignore NamePrefix.
+          if (!s.Name?.startsWith(prefix)) continue;
+          summaries.push({ name: s.Name, arn: s.Arn, state: s.State, createdAt: s.CreationDate });
+        }
       }
-      token = page.NextToken;
-    } while (token);
+    } catch (error) {
+      throw this.wrap('*', 'ListSchedules', error);
+    }
     if (!options?.details) return summaries;
 
-    const details: Array<OneTimeScheduleDetails | undefined> = new Array(summaries.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < summaries.length) {
-        const index = next++;
-        const raw = await this.getRawByName(summaries[index]!.name);
-        details[index] = raw ? this.details(raw) : undefined;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 10, summaries.length) }, worker));
+    const details = await mapWithConcurrency(summaries, options.concurrency ?? 10, async (summary) => {
+      const raw = await this.getRawByName(summary.name);
+      return raw ? this.details(raw) : undefined;
+    });
     return details.filter((d): d is OneTimeScheduleDetails => d !== undefined);
   }
 
   private async create(built: BuiltSchedule): Promise<ScheduleResult> {
     const token = randomUUID();
     try {
-      await this.withBackoff(() =>
-        this.client.send(new CreateScheduleCommand(createScheduleInput(this.config, built, token))),
-      );
+      await this.client.send(new CreateScheduleCommand(createScheduleInput(this.config, built, token)));
       return { key: built.key, name: built.name, at: built.at, created: true };
     } catch (error) {
       if (isConflict(error)) return { key: built.key, name: built.name, at: built.at, created: false };
@@ -368,9 +338,7 @@ export class OneTimeScheduler {
   private async update(built: BuiltSchedule, existing: GetScheduleCommandOutput | undefined): Promise<RescheduleResult> {
     const previousAt = existing ? this.details(existing).at : undefined;
     try {
-      await this.withBackoff(() =>
-        this.client.send(new UpdateScheduleCommand(updateScheduleInput(this.config, built, randomUUID()))),
-      );
+      await this.client.send(new UpdateScheduleCommand(updateScheduleInput(this.config, built, randomUUID())));
       return { key: built.key, name: built.name, at: built.at, created: false, previousAt };
     } catch (error) {
       // It fired (and was deleted) between the read and the write: create it afresh.
@@ -381,7 +349,7 @@ export class OneTimeScheduler {
 
   private async getRaw(key: string, name: string): Promise<GetScheduleCommandOutput | undefined> {
     try {
-      return await this.withBackoff(() => this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.group })));
+      return await this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.group }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.wrap(key, 'GetSchedule', error);
@@ -419,21 +387,6 @@ export class OneTimeScheduler {
     };
   }
 
-  /** One API call with backoff on throttling (after the SDK's own retries gave up). */
-  private async withBackoff<T>(send: () => Promise<T>): Promise<T> {
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.backoff;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        if (!isThrottling(error) || attempt >= maxAttempts) throw error;
-        const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        // "Equal jitter": at least half the ceiling, so the wait still grows.
-        await this.sleep(ceiling / 2 + Math.random() * (ceiling / 2));
-      }
-    }
-  }
-
   private wrap(key: string, operation: string, error: unknown): Error {
     if (error instanceof OneTimeScheduleRequestError) return error;
     const e = error as Error;
@@ -442,8 +395,4 @@ export class OneTimeScheduler {
       cause: error,
     });
   }
-}
-
-function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -31,7 +31,7 @@ const target = {
   deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:inbox',
 };
 
-function make(sleeps: number[] = []) {
+function make() {
   return new OneTimeScheduler({
     client: new SchedulerClient({}),
     job: 'payment-reminder',
@@ -39,10 +39,6 @@ function make(sleeps: number[] = []) {
     target,
     retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 },
     now: () => NOW,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    backoff: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
   });
 }
 
@@ -115,26 +111,9 @@ describe('OneTimeScheduler.schedule', () => {
     expect(scheduler.calls()).toHaveLength(0);
   });
 
-  it('backs off on ThrottlingException, keeping one client token across attempts', async () => {
-    scheduler.on(CreateScheduleCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ ScheduleArn: 'arn' });
-    const sleeps: number[] = [];
-    const result = await make(sleeps).schedule({ key: 'k', at: new Date('2027-02-26T08:00:00Z') });
-    expect(result.created).toBe(true);
-    expect(scheduler).toReceiveCommandTimes(CreateScheduleCommand, 3);
-    const tokens = scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input.ClientToken);
-    expect(new Set(tokens).size).toBe(1);
-    // Equal jitter: between half and all of 100 ms, then of 200 ms.
-    expect(sleeps).toHaveLength(2);
-    expect(sleeps[0]).toBeGreaterThanOrEqual(50);
-    expect(sleeps[0]).toBeLessThanOrEqual(100);
-    expect(sleeps[1]).toBeGreaterThanOrEqual(100);
-    expect(sleeps[1]).toBeLessThanOrEqual(200);
-  });
-
-  it('gives up after maxAttempts throttled attempts with an error naming the key', async () => {
+  it('passes a throttling error that outlived the client retries on, naming the key', async () => {
     scheduler.on(CreateScheduleCommand).rejects(throttled());
-    const sleeps: number[] = [];
-    const error = await make(sleeps)
+    const error = await make()
       .schedule({ key: 'k', at: new Date('2027-02-26T08:00:00Z') })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OneTimeScheduleRequestError);
@@ -142,8 +121,8 @@ describe('OneTimeScheduler.schedule', () => {
       "one-time schedule for job 'payment-reminder' key 'k': CreateSchedule failed: ThrottlingException: Rate exceeded",
     );
     expect((error as Error).cause).toBeInstanceOf(ThrottlingException);
-    expect(scheduler).toReceiveCommandTimes(CreateScheduleCommand, 4);
-    expect(sleeps).toHaveLength(3);
+    // Retrying is the client's job (sdkRetryConfig): the scheduler sends once.
+    expect(scheduler).toReceiveCommandTimes(CreateScheduleCommand, 1);
   });
 
   it('does not retry other errors', async () => {
@@ -281,31 +260,6 @@ describe('OneTimeScheduler.scheduleMany', () => {
     expect(results.map((r) => r.key)).toEqual(items.map((i) => i.key));
     expect(results.every((r) => r.created)).toBe(true);
     expect(scheduler).toReceiveCommandTimes(CreateScheduleCommand, 40);
-  });
-
-  it('retries throttled items and loses none; a repeated key is created once', async () => {
-    const created = new Set<string>();
-    const attempts = new Map<string, number>();
-    let throttledCalls = 0;
-    scheduler.on(CreateScheduleCommand).callsFake(async (input: { Name: string }) => {
-      // Every item's first attempt is throttled; every third item's second attempt too.
-      const attempt = (attempts.get(input.Name) ?? 0) + 1;
-      attempts.set(input.Name, attempt);
-      const index = Number(/k-(\d+)/.exec(input.Name)?.[1]);
-      if (attempt === 1 || (attempt === 2 && index % 3 === 0)) {
-        throttledCalls++;
-        throw throttled();
-      }
-      if (created.has(input.Name)) throw conflict();
-      created.add(input.Name);
-      return { ScheduleArn: 'arn' };
-    });
-    const items = [...Array.from({ length: 30 }, (_, i) => ({ key: `k-${i}`, at })), { key: 'k-7', at }];
-    const results = await make().scheduleMany(items, { concurrency: 4 });
-    expect(throttledCalls).toBe(30 + 10);
-    expect(created.size).toBe(30);
-    expect(results.filter((r) => r.created)).toHaveLength(30);
-    expect(results.filter((r) => !r.created).map((r) => r.key)).toEqual(['k-7']);
   });
 
   it('reports the items that still failed after the others finished', async () => {
