@@ -1,11 +1,13 @@
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LocalStackFile } from '../../../tools/local/local-stack';
-import { findSeedFiles, runSeeds, SeedError, seedContext } from '../../../tools/local/seed';
+import { compiledSeedPath, findSeedFiles, runSeeds, SeedError, seedContext } from '../../../tools/local/seed';
 import { useMoto } from '../../support/moto';
 
 const now = new Date('2026-11-26T22:00:00.000Z');
@@ -62,10 +64,15 @@ function stack(endpoint: string, environments: Record<string, Record<string, str
 describe('seed hooks', () => {
   it('finds the job folders\' hooks, in name order', () => {
     const project = mkdtempSync(join(tmpdir(), 'seeds-'));
-    for (const job of ['zeta', 'alpha', 'nohook']) mkdirSync(join(project, 'lambdas', 'jobs', job), { recursive: true });
+    for (const job of ['zeta', 'alpha', 'nohook', 'mid']) mkdirSync(join(project, 'lambdas', 'jobs', job), { recursive: true });
     writeFileSync(join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts'), '');
     writeFileSync(join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'), '');
-    expect(findSeedFiles(project)).toEqual([join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'), join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts')]);
+    writeFileSync(join(project, 'lambdas', 'jobs', 'mid', 'seed.mjs'), '');
+    expect(findSeedFiles(project)).toEqual([
+      join(project, 'lambdas', 'jobs', 'alpha', 'seed.js'),
+      join(project, 'lambdas', 'jobs', 'mid', 'seed.mjs'),
+      join(project, 'lambdas', 'jobs', 'zeta', 'seed.ts'),
+    ]);
     expect(findSeedFiles(join(project, 'nowhere'))).toEqual([]);
   });
 
@@ -98,6 +105,110 @@ describe('seed hooks', () => {
       await expect(runSeeds(dir, ctxStack, now, [join(dir, 'fails.js')])).rejects.toThrow('seed hook fails.js failed: table is missing');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A project directory under the repository's `.local/`, so that its hooks find the repository's `node_modules`. */
+function projectDir(prefix: string): string {
+  const root = resolve(__dirname, '..', '..', '..', '.local');
+  mkdirSync(root, { recursive: true });
+  return mkdtempSync(join(root, prefix));
+}
+
+describe('TypeScript seed hooks', () => {
+  it('load in plain Node.js, without a TypeScript loader, as in an app that installed the package', async () => {
+    // Prepare: a hook with a relative TypeScript import, a package import, TypeScript-only syntax and a data file beside it
+    const project = projectDir('seed-ts-');
+    try {
+      const job = join(project, 'lambdas', 'jobs', 'cleanup');
+      mkdirSync(job, { recursive: true });
+      writeFileSync(
+        join(job, 'objects.ts'),
+        `export enum Kind { Log = 'log', Report = 'report' }
+export class Objects {
+  constructor(private readonly prefix: string) {}
+  keys(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => \`\${this.prefix}/\${i}.\${Kind.Log}\`);
+  }
+}
+`,
+      );
+      writeFileSync(join(job, 'users.json'), '["ada","grace"]');
+      writeFileSync(
+        join(job, 'seed.ts'),
+        `import { S3Client } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SeedContext } from 'cdk-scheduled-jobs/runtime/testing';
+import { Objects } from './objects';
+
+interface Plan { readonly keys: readonly string[] }
+
+export async function seed(ctx: SeedContext): Promise<string> {
+  const client = new S3Client(ctx.clientConfig);
+  const region: string = await client.config.region();
+  const plan = { keys: new Objects('logs').keys(2) } satisfies Plan;
+  const users = JSON.parse(readFileSync(join(__dirname, 'users.json'), 'utf8')) as string[];
+  const here = new URL(import.meta.url).pathname.endsWith('/cleanup/seed.ts');
+  return \`\${plan.keys.join(',')} in \${region!} for \${users.length} users (\${here ? 'own location' : 'moved'})\`;
+}
+`,
+      );
+      const stackFile = join(project, 'stack.json');
+      writeFileSync(stackFile, JSON.stringify(stack('http://127.0.0.1:1', { cleanup: {} })));
+      // The seed module as the published package ships it: compiled to CommonJS, packages left to node_modules
+      const loader = join(project, 'seed-loader.cjs');
+      await build({
+        entryPoints: [resolve(__dirname, '..', '..', '..', 'tools', 'local', 'seed.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        packages: 'external',
+        outfile: loader,
+        logLevel: 'silent',
+      });
+      const script = `
+const { runSeeds } = require(${JSON.stringify(loader)});
+const stack = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(stackFile)}, 'utf8'));
+(async () => {
+  const direct = await import(${JSON.stringify(join(job, 'seed.ts'))}).then(() => 'loaded', (e) => e.code ?? e.name);
+  const lines = await runSeeds(${JSON.stringify(project)}, stack, new Date('2026-11-26T22:00:00.000Z'));
+  process.stdout.write(JSON.stringify({ direct, lines }));
+})().catch((e) => { process.stderr.write(String(e && e.stack)); process.exitCode = 1; });
+`;
+      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_') && !key.startsWith('VITEST')));
+      // Act
+      const child = spawnSync(process.execPath, ['-e', script], { cwd: project, env, encoding: 'utf8' });
+      // Assess: without a loader the hook cannot be imported as it is, and runSeeds still runs it
+      expect(child.stderr).toBe('');
+      expect(JSON.parse(child.stdout)).toEqual({
+        direct: expect.not.stringMatching(/^loaded$/),
+        lines: ['lambdas/jobs/cleanup/seed.ts: logs/0.log,logs/1.log in us-east-1 for 2 users (own location)'],
+      });
+      expect(existsSync(join(project, '.local', 'seed-build', 'lambdas', 'jobs', 'cleanup', 'seed.cjs'))).toBe(true);
+      expect(compiledSeedPath(project, join(job, 'seed.ts'))).toBe(join(project, '.local', 'seed-build', 'lambdas', 'jobs', 'cleanup', 'seed.cjs'));
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('load again when they change, and a hook that does not compile is named with the place of the error', async () => {
+    const project = projectDir('seed-ts-');
+    try {
+      const job = join(project, 'lambdas', 'jobs', 'report');
+      mkdirSync(job, { recursive: true });
+      const ctxStack = stack('http://127.0.0.1:1', {});
+      writeFileSync(join(job, 'seed.ts'), "export const seed = async (): Promise<string> => 'first';\n");
+      expect(await runSeeds(project, ctxStack, now)).toEqual(['lambdas/jobs/report/seed.ts: first']);
+      writeFileSync(join(job, 'seed.ts'), "export const seed = async (): Promise<string> => 'second';\n");
+      expect(await runSeeds(project, ctxStack, now)).toEqual(['lambdas/jobs/report/seed.ts: second']);
+      writeFileSync(join(job, 'seed.ts'), 'export const seed = async (: string => 1;\n');
+      await expect(runSeeds(project, ctxStack, now)).rejects.toThrow(
+        new SeedError(`seed hook lambdas/jobs/report/seed.ts could not be loaded: ${join('lambdas', 'jobs', 'report', 'seed.ts')}:1:28: Unexpected ":"`),
+      );
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 });
