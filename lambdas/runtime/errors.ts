@@ -1,6 +1,6 @@
 /**
- * Errors thrown by the job runtime. Each is a class ending in `Error`, sets `name` and passes the
- * underlying `cause` on. Errors marked `retryable = false` describe input that no retry can fix;
+ * Errors thrown by the job runtime. Each extends `ScheduledJobsError`, ends in `Error`, sets `name`
+ * and passes the underlying `cause` on. Errors marked `retryable = false` describe input that no retry can fix;
  * they still fail the invocation so the event reaches the failure inbox.
  */
 import { JobConfigurationError, ScheduledJobsError } from '../../lib/contract';
@@ -8,7 +8,7 @@ import { JobConfigurationError, ScheduledJobsError } from '../../lib/contract';
 export { JobConfigurationError, ScheduledJobsError };
 
 /** The event delivered to a job's function is malformed. Not retryable. */
-export class InvalidJobEventError extends Error {
+export class InvalidJobEventError extends ScheduledJobsError {
   /** No retry can fix a malformed event. */
   readonly retryable = false;
 
@@ -26,7 +26,7 @@ export class InvalidJobEventError extends Error {
 }
 
 /** The job's `parsePayload` rejected the event's payload. Not retryable. */
-export class InvalidPayloadError extends Error {
+export class InvalidPayloadError extends ScheduledJobsError {
   /** No retry can fix a payload the job rejects. */
   readonly retryable = false;
 
@@ -42,7 +42,7 @@ export class InvalidPayloadError extends Error {
 }
 
 /** `continueLater` was misused or the continuation could not be dispatched. */
-export class ContinuationError extends Error {
+export class ContinuationError extends ScheduledJobsError {
   constructor(
     message: string,
     /** The job name. */
@@ -55,7 +55,7 @@ export class ContinuationError extends Error {
 }
 
 /** A checkpoint is too large for one state-table item, or cannot be serialised as JSON. */
-export class CheckpointError extends Error {
+export class CheckpointError extends ScheduledJobsError {
   constructor(
     message: string,
     /** The job name. */

@@ -1,7 +1,8 @@
-/** Errors thrown by the one-time scheduler (`once.ts`). */
+/** Errors thrown by the one-time scheduler (`once.ts`), each a `ScheduledJobsError`. */
+import { JobConfigurationError, ScheduledJobsError } from '../../lib/contract';
 
 /** A schedule request that fails validation; nothing was sent to EventBridge Scheduler. */
-export class OneTimeScheduleValidationError extends Error {
+export class OneTimeScheduleValidationError extends ScheduledJobsError {
   /** The field at fault: `key`, `at`, `timeZone` or `payload`. */
   readonly field: string;
   /** The position of the item in a `scheduleMany` call, when there was one. */
@@ -16,7 +17,7 @@ export class OneTimeScheduleValidationError extends Error {
 }
 
 /** The scheduler itself is misconfigured (options or environment). */
-export class OneTimeSchedulerConfigError extends Error {
+export class OneTimeSchedulerConfigError extends JobConfigurationError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OneTimeSchedulerConfigError';
@@ -24,7 +25,7 @@ export class OneTimeSchedulerConfigError extends Error {
 }
 
 /** An EventBridge Scheduler call failed; `cause` is the SDK error. */
-export class OneTimeScheduleRequestError extends Error {
+export class OneTimeScheduleRequestError extends ScheduledJobsError {
   /** The schedule's key. */
   readonly key: string;
 
@@ -36,7 +37,7 @@ export class OneTimeScheduleRequestError extends Error {
 }
 
 /** Some items of a `scheduleMany` call failed after their retries; the others were scheduled. */
-export class OneTimeBatchError extends Error {
+export class OneTimeBatchError extends ScheduledJobsError {
   /** One entry per item, in the order given: a result, or the error that item ended with. */
   readonly outcomes: ReadonlyArray<{ readonly key: string; readonly name: string; readonly created?: boolean; readonly error?: Error }>;
 

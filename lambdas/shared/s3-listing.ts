@@ -3,6 +3,7 @@
  * from a continuation token or a `startAfter` key.
  */
 import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** One listed object, with the fields jobs need. */
 export interface ListedObject {
@@ -35,7 +36,7 @@ export interface ListPagesInput {
 }
 
 /** The listing returned an object without a key or a date (never seen from S3; guards the types). */
-export class MalformedListingError extends Error {
+export class MalformedListingError extends ScheduledJobsError {
   constructor(message: string) {
     super(message);
     this.name = 'MalformedListingError';

@@ -1,7 +1,11 @@
-/** Errors raised by the watchdog. Each names what was wrong, what was expected and what came. */
+/**
+ * Errors raised by the watchdog, each a `ScheduledJobsError`. Each names what was wrong, what was
+ * expected and what came.
+ */
+import { JobConfigurationError, ScheduledJobsError } from '../../lib/contract';
 
 /** The watchdog's environment (table, schedule group, grace) is missing or malformed. */
-export class WatchdogConfigError extends Error {
+export class WatchdogConfigError extends JobConfigurationError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WatchdogConfigError';
@@ -9,7 +13,7 @@ export class WatchdogConfigError extends Error {
 }
 
 /** A schedule in the platform's group cannot be checked (bad input, expression or dates). */
-export class WatchdogScheduleError extends Error {
+export class WatchdogScheduleError extends ScheduledJobsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WatchdogScheduleError';
@@ -17,7 +21,7 @@ export class WatchdogScheduleError extends Error {
 }
 
 /** One or more jobs could not be checked in a run (the other jobs were checked and recorded). */
-export class WatchdogRunError extends Error {
+export class WatchdogRunError extends ScheduledJobsError {
   /** The job (or schedule) names that failed, in order. */
   readonly jobs: readonly string[];
   constructor(message: string, jobs: readonly string[], options?: { cause?: unknown }) {
