@@ -275,21 +275,31 @@ async function autoResolve(request: PlatformRequest, deps: ResolveDeps): Promise
     const [entry] = live;
     return localPlatform(entry, entry.stack.endpoint, request, deps, [`note: using ${describeLocal(entry, deps.cwd)}; --no-local for AWS`]);
   }
+  const ended = gone.filter((e) => e.stack.kept);
+  const notes = ended.map((e) => `note: ${emulatorGoneMessage(e, e.stack.endpoint, deps.cwd)}; using CloudFormation`);
   try {
-    return await fromCloudFormation(request, undefined, deps, []);
+    return await fromCloudFormation(request, undefined, deps, notes);
   } catch (error) {
-    const kept = gone.filter((e) => e.stack.kept);
-    if (kept.length === 0 || !(error instanceof PlatformNotFoundError)) throw error;
-    throw new PlatformNotFoundError(`${emulatorGoneMessage(kept[0], kept[0].stack.endpoint, deps.cwd)} (and ${error.message})`, { cause: error });
+    if (ended.length === 0 || !(error instanceof PlatformNotFoundError)) throw error;
+    throw new PlatformNotFoundError(`${emulatorGoneMessage(ended[0], ended[0].stack.endpoint, deps.cwd)} (and ${error.message})`, { cause: error });
   }
 }
 
-/** The local record asked for: `--stack`'s, else the only one (of those at the endpoint, when one is given). */
-function pickLocalRecord(request: PlatformRequest, endpoint: string | undefined, cwd: string): LocalStackEntry | undefined {
+/**
+ * The local record asked for: `--stack`'s, else the only one (of those at the endpoint, when one
+ * is given; of those whose emulator answers, when there are several).
+ */
+async function pickLocalRecord(request: PlatformRequest, endpoint: string | undefined, deps: ResolveDeps): Promise<LocalStackEntry | undefined> {
+  const cwd = deps.cwd;
   if (request.stack !== undefined) return { file: localStackPath(request.stack, cwd), stack: readLocalStack(request.stack, cwd) };
   const all = listLocalStacks(localDir(cwd));
   const atEndpoint = endpoint ? all.filter((e) => clean(e.stack.endpoint) === endpoint) : [];
-  const entries = atEndpoint.length > 0 ? atEndpoint : all;
+  let entries = atEndpoint.length > 0 ? atEndpoint : all;
+  if (entries.length > 1) {
+    const probe = deps.probe ?? emulatorAnswers;
+    const answers = await Promise.all(entries.map((e) => probe(endpoint ?? e.stack.endpoint)));
+    if (answers.filter(Boolean).length === 1) entries = entries.filter((_, i) => answers[i]);
+  }
   if (entries.length > 1) {
     throw new CliUsageError(
       `${entries.length} local stacks in ${shownPath(localDir(cwd), cwd)} (${entries.map((e) => e.stack.stackName).join(', ')}): pick one with --stack`,
@@ -312,7 +322,7 @@ export async function resolvePlatform(request: PlatformRequest, deps: ResolveDep
   let entry: LocalStackEntry | undefined;
   let missing: Error | undefined;
   try {
-    entry = pickLocalRecord(request, source.endpoint, deps.cwd);
+    entry = await pickLocalRecord(request, source.endpoint, deps);
   } catch (error) {
     if (error instanceof CliUsageError) throw error;
     missing = error as Error;

@@ -1,8 +1,9 @@
 /**
- * `cdk-jobs dev` (`npm start`): the whole stack on this machine. Starts the emulator (or uses
- * `--endpoint` / `AWS_ENDPOINT_URL`), synthesizes the CDK app into `.local/cdk.out`, provisions the
- * stack in the emulator, records it in `.local/<stack>.json`, seeds demo data, then runs the local
- * scheduler: on the real clock until stopped, or on a simulated clock up to `--until` (time travel).
+ * `cdk-jobs dev`: the whole stack on this machine. Starts the emulator (or uses `--endpoint` /
+ * `AWS_ENDPOINT_URL`), synthesizes the CDK app into `.local/cdk.out`, provisions the stack in the
+ * emulator, records it in `.local/<stack>.json`, seeds demo data, then runs the local scheduler: on
+ * the real clock until stopped, or on a simulated clock up to `--until` (time travel). A finished
+ * simulation can leave its emulator running for a while (`keep`) so the CLI can inspect it.
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -12,14 +13,15 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
+import { PlatformOutput, WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
 import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
-import { localDir, writeLocalStack, type LocalSchedule, type LocalStackFile } from './local-stack';
+import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
+import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type LocalStackFile } from './local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
@@ -44,7 +46,7 @@ export interface DevOptions {
   readonly endpoint?: string;
   /** Always start a private moto (tests). @default false */
   readonly forceLocalEmulator?: boolean;
-  /** Which stack of the app to run. @default the only stack of the app */
+  /** Which stack of the app to run. @default the only stack of the app with a JobPlatform (else its only stack) */
   readonly stack?: string;
   /** Simulate up to this instant or duration (`7d`, ISO). @default follow the real clock until stopped */
   readonly until?: string;
@@ -77,6 +79,13 @@ export interface DevOptions {
   readonly output?: { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void };
   /** Keep `.local/<stack>.json` after exit even when the emulator stops with it. @default false */
   readonly keepState?: boolean;
+  /**
+   * After a simulation (`until`) on a moto_server this run starts, leave it running this long
+   * (`30m`, `2h`; `0` stops it at once) so that what the run did can be inspected; the record gets
+   * `kept`. The live mode and an external endpoint are not affected.
+   * @default '0'
+   */
+  readonly keep?: string;
 }
 
 export interface DevResult {
@@ -87,6 +96,8 @@ export interface DevResult {
   readonly window: { readonly from: number; readonly until: number };
   /** Real milliseconds per phase. */
   readonly timings: { readonly synthMs: number; readonly provisionMs: number; readonly seedMs: number; readonly runMs: number };
+  /** The emulator left running after the simulation (`keep`), as recorded in the stack's record. */
+  readonly kept?: KeptEmulator;
 }
 
 export class StackSelectionError extends Error {
@@ -104,15 +115,62 @@ export function watchdogSchedules(stack: Pick<LocalStackFile, 'schedules'>): Loc
   return Object.values(stack.schedules).filter((s) => s.name === WATCHDOG_SCHEDULE && /"watchdog"\s*:\s*true/.test(s.target.input ?? ''));
 }
 
-function pickStack(stacks: readonly StackArtifact[], wanted: string | undefined): StackArtifact {
+/** True when the stack's template has the outputs a JobPlatform writes. */
+export function hasJobPlatform(stack: Pick<StackArtifact, 'template'>): boolean {
+  const outputs = (stack.template as { Outputs?: Record<string, unknown> }).Outputs ?? {};
+  return PlatformOutput.TABLE_NAME in outputs;
+}
+
+/**
+ * The stack to run: `--stack`'s; else the only stack with a JobPlatform; else, when no stack has
+ * one, the app's only stack.
+ *
+ * @throws StackSelectionError listing the candidates when that is not one stack.
+ */
+export function pickStack(stacks: readonly StackArtifact[], wanted: string | undefined): StackArtifact {
   const names = stacks.map((s) => s.stackName).join(', ') || 'none';
   if (wanted) {
     const found = stacks.find((s) => s.stackName === wanted || s.id === wanted);
     if (!found) throw new StackSelectionError(`--stack: no stack '${wanted}' in the app (stacks: ${names})`);
     return found;
   }
-  if (stacks.length !== 1) throw new StackSelectionError(`the app has ${stacks.length} stacks (${names}): choose one with --stack`);
+  const platforms = stacks.filter(hasJobPlatform);
+  if (platforms.length === 1) return platforms[0];
+  if (platforms.length > 1) {
+    throw new StackSelectionError(
+      `${platforms.length} stacks of the app hold a JobPlatform (${platforms.map((s) => s.stackName).join(', ')}): choose one with --stack`,
+    );
+  }
+  if (stacks.length !== 1) {
+    throw new StackSelectionError(`no stack of the app holds a JobPlatform (stacks: ${names}): add one, or choose a stack with --stack`);
+  }
   return stacks[0];
+}
+
+/** `--keep`: `0`, seconds (`90s`) or a duration (`30m`, `2h`). */
+export function parseKeep(text: string): number {
+  if (/^\s*0+\s*$/.test(text)) return 0;
+  const seconds = /^\s*(\d+)\s*s\s*$/i.exec(text);
+  if (seconds) return Number(seconds[1]) * 1000;
+  try {
+    return parseDuration(text, '--keep');
+  } catch (error) {
+    throw new DevOptionError(`--keep: expected 0 or a duration (90s, 30m, 2h), got '${text}'`, { cause: error });
+  }
+}
+
+/**
+ * Stops the emulators finished simulations keep in `stateDir` (and removes their records).
+ * `cdk-jobs dev` does it before it starts; `cdk-jobs dev --stop` does only this.
+ *
+ * @returns one line per emulator stopped.
+ */
+export async function stopKept(stateDir: string): Promise<string[]> {
+  return (await stopKeptEmulators(stateDir)).map(
+    (entry) =>
+      `stopped     the emulator at ${entry.stack.endpoint} kept for the simulated run of ${entry.stack.stackName} ` +
+      `(${entry.stack.kept?.simulated.from} -> ${entry.stack.kept?.simulated.until})`,
+  );
 }
 
 /** Runs local mode. Resolves when the simulation ends or the signal stops the real-clock run. */
@@ -124,13 +182,21 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   const until = options.until !== undefined ? parseUntil(options.until, from) : undefined;
   if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
   const watchdogEveryMs = parseDuration(options.watchdogEvery ?? '1h', '--watchdog-every');
+  const keepMs = parseKeep(options.keep ?? '0');
   const simulate = until !== undefined;
+  if (options.keep !== undefined && keepMs > 0 && !simulate) throw new DevOptionError('--keep: only meaningful with --until (a simulation)');
   const stateDir = options.stateDir ? resolve(projectDir, options.stateDir) : localDir(projectDir);
   const output = options.output ?? { stdout: (t: string) => writeTerminal(t, 'stdout'), stderr: (t: string) => writeTerminal(t, 'stderr') };
   const say = (line: string) => (options.json ? output.stderr : output.stdout)(`${line}\n`);
 
-  const emulator: LocalEndpoint = await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator });
+  for (const line of await stopKept(stateDir)) say(line);
+  const external = options.forceLocalEmulator ? undefined : (options.endpoint ?? process.env.AWS_ENDPOINT_URL);
+  // A simulation that may be kept runs its own moto_server in its own process group.
+  const keepable: DetachedEmulator | undefined =
+    simulate && keepMs > 0 && !external ? await startDetachedEmulator({ stateDir, logFile: join(stateDir, 'logs', 'emulator.log') }) : undefined;
+  const emulator: LocalEndpoint = keepable ?? (await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator }));
   let stackFile: string | undefined;
+  let kept: KeptEmulator | undefined;
   let logFd: number | undefined;
   const restore: Array<() => void> = [];
   try {
@@ -161,14 +227,17 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const t1 = performance.now();
     const config = localClientConfig(emulator, region);
     const warnings: string[] = [];
+    const provisioning = provisionClients(config);
     const stack = await provisionStack({
       stack: artifact,
       assemblyDir: assembly.dir,
       endpoint: emulator.url,
       region,
       accountId: LOCAL_ACCOUNT,
-      clients: provisionClients(config),
+      clients: provisioning,
       warn: (m) => warnings.push(m),
+    }).finally(() => {
+      for (const client of Object.values(provisioning)) client.destroy();
     });
     stackFile = join(stateDir, `${stack.stackName}.json`);
     writeLocalStack(stackFile, stack);
@@ -202,13 +271,17 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       else say(line);
     };
     const clients = { scheduler: new SchedulerClient(config), sqs: new SQSClient(config), sns: new SNSClient(config) };
+    const streams = new DynamoDBStreamsClient(config);
+    restore.push(() => {
+      for (const client of [clients.scheduler, clients.sqs, clients.sns, streams]) client.destroy();
+    });
 
     // Stream readers take their position now, as the mappings would at deploy: seeded data is delivered.
     const eventSources = new EventSourceRunner({
       stack,
       lambda,
       clock,
-      clients: { ...clients, streams: new DynamoDBStreamsClient(config) },
+      clients: { ...clients, streams },
       onInvocation: (invocation) => scheduler.recordEventSourceInvocation(invocation),
       warn: (m) => live(`warning: ${m}`),
     });
@@ -281,22 +354,50 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const window = { from, until: until ?? Date.now() };
     if (options.json) output.stdout(`${jsonSummary(runs, window)}\n`);
     else if (simulate) say(summaryTable(runs, window, runMs));
+    let recorded = stack;
+    if (keepable && !options.signal?.aborted) {
+      const now = Date.now();
+      kept = {
+        pid: keepable.pid,
+        since: new Date(now).toISOString(),
+        until: new Date(now + keepMs).toISOString(),
+        simulated: { from: new Date(window.from).toISOString(), until: new Date(window.until).toISOString() },
+      };
+      recorded = { ...stack, kept };
+      writeLocalStack(stackFile, recorded);
+      say(keptMessage(recorded, kept));
+    }
     return {
-      stack,
+      stack: recorded,
       runs,
       exitCode: runs.some((r) => r.status === 'FAILED') ? 1 : 0,
       window,
       timings: { synthMs, provisionMs, seedMs, runMs },
+      ...(kept ? { kept } : {}),
     };
   } finally {
     for (const undo of restore.reverse()) undo();
     if (logFd !== undefined) closeSync(logFd);
-    if (emulator.owned) {
+    if (kept && keepable) {
+      // Left running for inspection; its reaper stops it when the keep period ends.
+      keepable.keep();
+    } else if (emulator.owned) {
       await emulator.stop();
       // The emulator's state is gone with it: so is the record of what was in it.
       if (stackFile && !options.keepState) rmSync(stackFile, { force: true });
     }
   }
+}
+
+/** What the user can do with the emulator a finished simulation keeps. */
+export function keptMessage(stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'outputs'>, kept: KeptEmulator): string {
+  const table = stack.outputs[PlatformOutput.TABLE_NAME] ?? '<table>';
+  return [
+    `kept        the emulator at ${stack.endpoint} until ${kept.until} (--keep); inspect what the run did:`,
+    '              npx cdk-jobs list    npx cdk-jobs history <job>    npx cdk-jobs failures',
+    `              AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.endpoint} --region ${stack.region} dynamodb scan --table-name ${table}`,
+    "            'npx cdk-jobs dev --stop' stops it now; the next 'cdk-jobs dev' stops it first",
+  ].join('\n');
 }
 
 function progressBars(from: number, until: number): { multi: MultiBar; bar: SingleBar } {

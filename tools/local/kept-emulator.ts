@@ -3,8 +3,10 @@
  * own process group (Ctrl-C in the terminal does not reach it, and it can outlive the run), with a
  * small detached reaper beside it. When the simulation ends, the run records `kept` in
  * `.local/<stack>.json` and exits; the emulator keeps answering, so the CLI can show what the run
- * did, until the reaper stops it at the end of the keep period (and removes the record). The
- * reaper also stops the emulator at once when the run dies without keeping it.
+ * did, until the reaper stops it at the end of the keep period. The record stays, so the CLI can
+ * say that the run is over; the next `cdk-jobs dev` (or `cdk-jobs dev --stop`) removes it. The
+ * reaper also stops the emulator at once (and removes the run's record) when the run dies
+ * without keeping it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -25,13 +27,18 @@ export async function emulatorAnswers(url: string, timeoutMs = 1500): Promise<bo
   }
 }
 
-/** True when a process with this id exists. */
+/** True when a process with this id exists and has not exited (an exited one nobody reaped is not alive). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Linux: field 3 of /proc/<pid>/stat is the state; Z is a zombie.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -59,15 +66,18 @@ export async function stopEmulatorProcess(pid: number, graceMs = 3000): Promise<
 /**
  * The reaper, run as `node -e <script> <parentPid> <emulatorPid> <url> <stateDir>`. Every second:
  * done when the emulator is gone; waits while the run is alive; after it, waits while a record in
- * `stateDir` keeps this emulator (`kept.pid`, `kept.until`), then stops the emulator and removes
- * the records made at it by the run (or kept with it).
+ * `stateDir` keeps this emulator (`kept.pid`, `kept.until`), then stops the emulator. When the run
+ * died without keeping it, the run's record (at this emulator) is removed too.
  */
 export const REAPER_SCRIPT = `
 const fs = require('node:fs');
 const path = require('node:path');
 const [parentPid, emulatorPid] = process.argv.slice(1, 3).map(Number);
 const [url, stateDir] = process.argv.slice(3, 5);
-const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const alive = (pid) => {
+  try { process.kill(pid, 0); } catch (e) { return e.code === 'EPERM'; }
+  try { return !/^\\d+ \\(.*\\) Z/.test(fs.readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch { return true; }
+};
 const signal = (s) => { try { process.kill(-emulatorPid, s); } catch { try { process.kill(emulatorPid, s); } catch {} } };
 const records = () => {
   let names = [];
@@ -85,7 +95,7 @@ const keptUntil = () => {
 };
 const stop = () => {
   for (const r of records()) {
-    const ours = r.stack.kept ? r.stack.kept.pid === emulatorPid : r.stack.pid === parentPid && r.stack.endpoint === url;
+    const ours = !r.stack.kept && r.stack.pid === parentPid && r.stack.endpoint === url;
     if (ours) try { fs.rmSync(r.file, { force: true }); } catch {}
   }
   signal('SIGTERM');

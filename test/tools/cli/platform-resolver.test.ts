@@ -245,6 +245,16 @@ describe('resolvePlatform', () => {
       expect(atEndpoint.stackName).toBe('Billing');
     });
 
+    it('takes the one whose emulator answers when there are several records', async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'resolver-'));
+      record(cwd, 'Orders', 'http://127.0.0.1:5001', { kept });
+      record(cwd, 'Billing', 'http://127.0.0.1:5002');
+
+      const platform = await resolvePlatform({ local: true }, deps({}, cwd, ['http://127.0.0.1:5002']));
+
+      expect(platform.stackName).toBe('Billing');
+    });
+
     it('says there is no local stack, and how to get one (exit code 3)', async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'resolver-'));
 
@@ -309,6 +319,20 @@ describe('resolvePlatform', () => {
 
       expect((await resolvePlatform({ region: 'eu-west-1' }, deps({}, cwd))).mode).toBe('aws');
       expect((await resolvePlatform({ region: 'eu-west-1', local: false }, deps({}, cwd, ['http://127.0.0.1:5001']))).mode).toBe('aws');
+    });
+
+    it('notes a finished simulation whose emulator is gone when it goes to CloudFormation', async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'resolver-'));
+      record(cwd, 'MyApp', 'http://127.0.0.1:5001', { kept });
+      cfn.on(DescribeStacksCommand).resolves({ Stacks: [stackWith('MyApp', outputs)] });
+
+      const platform = await resolvePlatform({ region: 'eu-west-1' }, deps({}, cwd));
+
+      expect(platform.mode).toBe('aws');
+      expect(platform.notes).toEqual([
+        "note: the simulated run of local stack 'MyApp' (.local/MyApp.json) (2026-03-27T12:00:00.000Z -> 2026-03-28T12:00:00.000Z) can no longer be inspected: " +
+          "its emulator at http://127.0.0.1:5001, kept until 2026-03-27T12:31:00.000Z, does not answer; run 'npx cdk-jobs dev --until <duration>' again; using CloudFormation",
+      ]);
     });
 
     it('names the finished simulation whose emulator is gone when CloudFormation has nothing either', async () => {

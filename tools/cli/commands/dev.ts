@@ -1,8 +1,10 @@
 /**
- * `cdk-jobs dev`: run the stack locally (the command behind `npm start`). See `tools/local/dev.ts`.
+ * `cdk-jobs dev`: run the stack locally. See `tools/local/dev.ts`. After a simulation (`--until`)
+ * the emulator stays up for `--keep` so the other commands can inspect the run; `--stop` stops it.
  */
 import { Command, Option } from 'commander';
-import { runDev } from '../../local/dev';
+import { parseKeep, runDev, stopKept } from '../../local/dev';
+import { localDir } from '../../local/local-stack';
 
 interface DevCommandOptions {
   readonly until?: string;
@@ -17,7 +19,12 @@ interface DevCommandOptions {
   readonly progress: boolean;
   readonly cache: boolean;
   readonly watchdogEvery?: string;
+  readonly keep: string;
+  readonly stop?: boolean;
 }
+
+/** How long a finished simulation's emulator stays up by default. */
+export const DEFAULT_KEEP = '30m';
 
 /** The `dev` command, ready to be added to the `cdk-jobs` program. */
 export function devCommand(): Command {
@@ -33,6 +40,13 @@ export function devCommand(): Command {
       "with --until: fire the platform's watchdog (every 5 minutes) at most once per this simulated interval; 5m fires every slot",
       '1h',
     )
+    .option(
+      '--keep <duration>',
+      'with --until: keep the emulator running this long after the simulation (30m, 2h; 0 stops it at once), ' +
+        'so that cdk-jobs list, history and failures (or any AWS client at its endpoint) show what the run did',
+      DEFAULT_KEEP,
+    )
+    .option('--stop', 'stop the emulator a finished simulation keeps, then exit')
     .option('--json', 'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }] }')
     .option('--no-seed', 'do not seed demo data')
     .option('--endpoint <url>', 'use this AWS emulator (LocalStack, moto) instead of starting moto_server (default: $AWS_ENDPOINT_URL)')
@@ -44,11 +58,20 @@ export function devCommand(): Command {
     .option('--no-cache', 'synthesize the app even when no project file changed since the last run')
     .addHelpText(
       'after',
-      '\nExamples:\n  npm start                          # follow the real clock until Ctrl-C\n' +
-        '  npm start -- --until 7d            # a simulated week, as fast as the jobs allow\n' +
-        '  npx cdk-jobs dev --until 2026-11-02T12:00:00Z --from 2026-10-31T00:00:00Z --json',
+      '\nExamples:\n  npx cdk-jobs dev                   # follow the real clock until Ctrl-C\n' +
+        '  npx cdk-jobs dev --until 7d        # a simulated week, as fast as the jobs allow; then, for 30 minutes:\n' +
+        '  npx cdk-jobs history <job>         #   what the simulated week did (also list, failures)\n' +
+        '  npx cdk-jobs dev --stop            # stop the kept emulator now\n' +
+        '  npx cdk-jobs dev --until 2026-11-02T12:00:00Z --from 2026-10-31T00:00:00Z --json --keep 0',
     )
     .action(async (options: DevCommandOptions) => {
+      if (options.stop) {
+        const lines = await stopKept(localDir());
+        process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'no emulator is kept: nothing to stop'}\n`);
+        return;
+      }
+      // Checked before anything starts (a bad value is bad usage).
+      parseKeep(options.keep);
       const controller = new AbortController();
       let interruptedAt = 0;
       const interrupt = () => {
@@ -77,6 +100,7 @@ export function devCommand(): Command {
           progress: options.progress,
           cache: options.cache,
           watchdogEvery: options.watchdogEvery,
+          ...(options.until !== undefined ? { keep: options.keep } : {}),
           signal: controller.signal,
         });
         process.exitCode = controller.signal.aborted ? 130 : result.exitCode;
