@@ -39,9 +39,10 @@ function schedulerAnswering(maxAttempts: number, answer: (name: string, attempt:
     region: 'us-east-1',
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
     requestHandler: {
-      handle: async (request: { path: string; body?: string }) => {
+      handle: async (request: { path: string; body?: string | Uint8Array }) => {
         const name = decodeURIComponent(request.path.replace('/schedules/', ''));
-        seen.push({ name, clientToken: (JSON.parse(request.body ?? '{}') as { ClientToken: string }).ClientToken });
+        const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+        seen.push({ name, clientToken: (JSON.parse(body || '{}') as { ClientToken: string }).ClientToken });
         const outcome = answer(name, seen.filter((r) => r.name === name).length);
         if (outcome === 'throttle') return reply(429, { Message: 'Rate exceeded' }, 'ThrottlingException');
         if (outcome === 'conflict') return reply(409, { Message: 'Schedule already exists.' }, 'ConflictException');

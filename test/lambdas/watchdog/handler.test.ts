@@ -87,7 +87,7 @@ describe('handler', () => {
     schedulerMock.on(GetScheduleCommand, { GroupName: 'jobs', Name: 'nightly-report' }).resolves(jobSchedule('nightly-report'));
     schedulerMock.on(GetScheduleCommand, { Name: 'watchdog' }).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     // Act
-    const { result, emf } = await captureEmf(() => handler({ watchdog: true }, { getRemainingTimeInMillis: () => 60_000 }));
+    const { result, emf, logs } = await captureEmf(() => handler({ watchdog: true }, { getRemainingTimeInMillis: () => 60_000 }));
     // Assess: the 02:00 slot of 5 March had no run
     expect(result).toEqual({
       checkedAt: '2026-03-05T03:00:00.000Z',
@@ -99,6 +99,8 @@ describe('handler', () => {
       failures: [],
     });
     expect(emf.map((r) => [r.namespace, r.service, r.values.MissedRuns])).toEqual([['ScheduledJobs', 'nightly-report', 1]]);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'missed runs recorded', job: 'nightly-report', recorded: 1 }));
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'watchdog run finished', missedRecorded: 1 }));
     expect(ddbMock).toReceiveCommandWith(PutCommand, {
       TableName: 'jobs-state',
       Item: expect.objectContaining({ pk: 'JOB#nightly-report', sk: 'MISSED#2026-03-05T02:00:00.000Z', expiresAt: Date.parse('2026-03-05T03:00:00.000Z') / 1000 + 90 * 86_400 }),
@@ -114,7 +116,7 @@ describe('handler', () => {
     });
     schedulerMock.on(GetScheduleCommand, { Name: 'nightly-report' }).resolves(jobSchedule('nightly-report'));
     schedulerMock.on(GetScheduleCommand, { Name: 'broken-zone' }).resolves(jobSchedule('broken-zone', 'Mars/Base'));
-    const { result } = await captureEmf(() => handler({ watchdog: true }).then(
+    const { result, logs } = await captureEmf(() => handler({ watchdog: true }).then(
       () => undefined,
       (error: unknown) => error,
     ));
@@ -124,5 +126,6 @@ describe('handler', () => {
       "watchdog: 1 schedule(s) of group 'jobs' could not be checked: broken-zone (WatchdogScheduleError: schedule 'broken-zone' (job 'broken-zone'): cron(0 2 * * ? *): unknown time zone 'Mars/Base': expected an IANA zone name such as 'UTC' or 'Europe/London')",
     );
     expect(ddbMock).toReceiveCommandWith(UpdateCommand, { Key: { pk: 'WATCHDOG', sk: 'CURSOR#nightly-report' } });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'job not checked', job: 'broken-zone' }));
   });
 });
