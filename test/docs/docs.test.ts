@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../tools/docs/generate-reference';
-import { brokenLinks, docFiles, relativeLinks } from '../../tools/docs/links';
+import { brokenLinks, docFiles, headingAnchors, relativeLinks } from '../../tools/docs/links';
 
 const MAX_README_LINES = 250;
 
@@ -16,7 +16,7 @@ describe('README.md', () => {
 });
 
 describe('relative links in README.md and docs/', () => {
-  it('point at files that exist', () => {
+  it('point at files and headings that exist', () => {
     const files = docFiles(PROJECT_ROOT);
 
     const broken = brokenLinks(PROJECT_ROOT, files).map((link) => `${link.file}:${link.line} -> ${link.target}`);
@@ -29,7 +29,7 @@ describe('relative links in README.md and docs/', () => {
     const markdown = [
       'See [the guide](guides/local-mode.md#time-travel) and ![diagram](img/a.png "A").',
       '[ref]: ../bench/README.md',
-      'Not `[code](nowhere.md)`, not [a site](https://example.com), not [here](#top).',
+      'Not `[code](nowhere.md)`, not [a site](https://example.com); [here](#top) is checked.',
       '```md',
       '[inside a fence](missing.md)',
       '```',
@@ -39,6 +39,19 @@ describe('relative links in README.md and docs/', () => {
       { line: 1, target: 'guides/local-mode.md#time-travel' },
       { line: 1, target: 'img/a.png' },
       { line: 2, target: '../bench/README.md' },
+      { line: 3, target: '#top' },
+    ]);
+  });
+
+  it("know GitHub's heading ids", () => {
+    const markdown = ['# The failure model', '## `cdk-jobs dev`', '### A `ScheduledJob` with `ScheduleExpression.at(...)`', '## Usage', '## Usage', '```', '# not a heading', '```'].join('\n');
+
+    expect([...headingAnchors(markdown)]).toEqual([
+      'the-failure-model',
+      'cdk-jobs-dev',
+      'a-scheduledjob-with-scheduleexpressionat',
+      'usage',
+      'usage-1',
     ]);
   });
 });
