@@ -196,6 +196,66 @@ describe('JobStateStore against moto', () => {
   });
 });
 
+describe('JobStateStore for the watchdog and operators against moto', () => {
+  it('pauses once (the first pause kept), resumes once, and reads the STATE of many jobs', async () => {
+    const at = new Date('2026-03-01T00:00:00Z');
+    const paused = await store.setPaused({ job: 'ops-a', paused: true, by: 'alice', at, reason: 'migration' });
+    expect(paused).toMatchObject({ changed: true, item: { paused: true, pausedBy: 'alice', pauseReason: 'migration' } });
+    const again = await store.setPaused({ job: 'ops-a', paused: true, by: 'bob', at: new Date('2026-03-02T00:00:00Z') });
+    expect(again).toMatchObject({ changed: false, item: { paused: true, pausedBy: 'alice', pausedAt: '2026-03-01T00:00:00.000Z' } });
+    const resumed = await store.setPaused({ job: 'ops-a', paused: false, by: 'carol', at: new Date('2026-03-03T00:00:00Z') });
+    expect(resumed.changed).toBe(true);
+    expect(resumed.item).toMatchObject({ paused: false, resumedBy: 'carol' });
+    expect(resumed.item).not.toHaveProperty('pausedBy');
+    expect(resumed.item).not.toHaveProperty('pauseReason');
+    await expect(store.setPaused({ job: 'ops-a', paused: false, by: 'dave', at })).resolves.toMatchObject({ changed: false });
+    // A job that never ran cannot be resumed, and is not created by trying.
+    await expect(store.setPaused({ job: 'ops-never', paused: false, by: 'dave', at })).resolves.toEqual({ changed: false });
+
+    await store.updateState({ job: 'ops-b', slot: SLOT, status: 'SUCCEEDED', at });
+    const jobs = ['ops-a', 'ops-b', 'ops-never', ...Array.from({ length: 120 }, (_, i) => `ops-none-${i}`)];
+    const states = await store.getStates(jobs);
+    expect(states.size).toBe(jobs.length);
+    expect(states.get('ops-a')).toMatchObject({ paused: false, resumedBy: 'carol' });
+    expect(states.get('ops-b')).toMatchObject({ lastStatus: 'SUCCEEDED', lastSlot: SLOT });
+    expect(states.get('ops-never')).toBeUndefined();
+  });
+
+  it('reads a job history newest first up to the limit, and the runs of a range for the watchdog', async () => {
+    const job = 'ops-history';
+    const slots = ['2026-03-01T02:00:00.000Z', '2026-03-02T02:00:00.000Z', '2026-03-03T02:00:00.000Z', '2026-03-04T09:13:00.000Z'];
+    for (const [i, slot] of slots.entries()) {
+      await documentClient.send(
+        new PutCommand({ TableName: TABLE, Item: { pk: `JOB#${job}`, sk: `RUN#${slot}`, slot, status: 'SUCCEEDED', manual: i === 3 } }),
+      );
+    }
+    const history = await store.readHistory(job, 3);
+    expect(history.map((r) => r.slot)).toEqual([slots[3], slots[2], slots[1]]);
+    const runs = await store.readRuns(job, new Date('2026-03-02T00:00:00Z'), new Date('2026-03-05T00:00:00Z'));
+    expect(runs).toEqual({ scheduled: [new Date(slots[1]), new Date(slots[2])], manual: 1 });
+  });
+
+  it('records a missed slot once and moves a cursor forward only', async () => {
+    const item = {
+      job: 'ops-missed',
+      slot: SLOT,
+      scheduleName: 'ops-missed',
+      expression: 'cron(0 2 * * ? *)',
+      timeZone: 'UTC',
+      detectedAt: '2026-03-01T03:00:00.000Z',
+      expiresAt: 1_780_000_000,
+    };
+    await expect(store.recordMissedSlot(item)).resolves.toBe(true);
+    await expect(store.recordMissedSlot(item)).resolves.toBe(false);
+    const cursor = (iso: string) => ({ job: 'ops-missed', scheduleName: 'ops-missed', checkedUntil: new Date(iso), updatedAt: new Date(iso), expiresAt: 1 });
+    await expect(store.advanceCursor(cursor('2026-03-01T02:50:00.000Z'))).resolves.toBe(true);
+    await expect(store.advanceCursor(cursor('2026-03-01T02:40:00.000Z'))).resolves.toBe(false);
+    await expect(store.advanceCursor(cursor('2026-03-01T02:55:00.000Z'))).resolves.toBe(true);
+    const cursors = await store.readCursors();
+    expect(cursors.get('ops-missed')).toEqual(new Date('2026-03-01T02:55:00.000Z'));
+  });
+});
+
 describe('defineJob against moto', () => {
   it('runs exactly one of 100 concurrent deliveries of the same slot', async () => {
     // Prepare
