@@ -13,7 +13,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
-import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
+import { JOB_BUNDLING, JOB_RUNTIME } from './bundling';
 import { JobEnv, METRICS_NAMESPACE } from './contract';
 import { JobConfigurationError } from './contract';
 import { createJobAlarms, JobMetrics, type JobAlarmOptions, type JobAlarms } from './job-monitoring';
@@ -245,7 +245,6 @@ export function buildJobFunction(
       maxEventAge,
       onFailure,
     });
-    acknowledgeRuntime(fn);
     selfArn = stack.formatArn({
       service: 'lambda',
       resource: 'function',

@@ -13,29 +13,30 @@ import { JOB_DIMENSION, METRICS_NAMESPACE, MetricName } from './contract';
 /** Alarm settings of one job. */
 export interface JobAlarmOptions {
   /**
-   * Create the job's alarms.
+   * Create the job's alarm.
    * @default true
    */
   readonly enabled?: boolean;
   /**
-   * The duration alarm fires when a run takes longer than this share of the function timeout,
-   * in percent (1-100).
+   * A run counts as near its timeout when it takes longer than this share of the function
+   * timeout, in percent (1-100).
    * @default 80
    */
   readonly durationThresholdPercent?: number;
   /**
-   * The period the alarms evaluate.
+   * The period the alarm evaluates.
    * @default Duration.minutes(5)
    */
   readonly period?: Duration;
 }
 
-/** The alarms a job gets: two, to stay within the per-job resource budget. */
+/** The alarm a job gets: one, to stay within the per-job resource budget. */
 export interface JobAlarms {
-  /** Failures + MissedRuns >= 1: the job failed a run or did not start one it should have. */
+  /**
+   * Fires when, in one period, a run failed, a scheduled run was missed, or the longest run came
+   * near the function timeout (`Failures + MissedRuns + IF(Duration > threshold, 1, 0) >= 1`).
+   */
   readonly health: cloudwatch.Alarm;
-  /** The longest run in the period came near the function timeout. */
-  readonly duration: cloudwatch.Alarm;
 }
 
 /** Default `durationThresholdPercent`. */
@@ -87,12 +88,14 @@ export class JobMetrics {
 }
 
 /**
- * Creates the job's two alarms, both notifying `topic` on ALARM and on OK.
+ * Creates the job's alarm, notifying `topic` on ALARM and on OK.
  *
- * Failures and missed runs share one metric-math alarm: both mean "a slot did not end in a
- * success", call for the same response (read the failure inbox and the run history) and the
- * alarm description names both. Keeping them in one alarm holds a job at 8 CloudFormation
- * resources, so 60 jobs fit in one stack; the dashboard still shows the two apart.
+ * Failures, missed runs and runs near the timeout share one metric-math alarm: each means "a slot
+ * did not end in a clean, timely success", the description names all three and the job's
+ * dashboard row shows them apart. One alarm holds a job at 7 CloudFormation resources, so 60 jobs
+ * and the application's own resources fit in one stack (docs/concepts/resource-budget.md). While
+ * the alarm is in ALARM, a second signal does not notify again; the OK notification comes when
+ * all three are clear.
  */
 export function createJobAlarms(
   scope: Construct,
@@ -106,17 +109,23 @@ export function createJobAlarms(
   const percent = options.durationThresholdPercent ?? DEFAULT_DURATION_THRESHOLD_PERCENT;
   const metrics = new JobMetrics(props.jobName);
   const stackName = Stack.of(scope).stackName;
-  const action = new actions.SnsAction(props.topic);
+  const thresholdMs = Math.round((props.timeout.toMilliseconds() * percent) / 100);
 
   const health = new cloudwatch.Alarm(scope, 'HealthAlarm', {
     alarmName: `${stackName}-${props.jobName}-health`,
     alarmDescription:
-      `Job '${props.jobName}' failed a run or missed a scheduled run (Failures + MissedRuns >= 1 in ${period.toMinutes()} minutes). ` +
-      `Read the failure inbox and the job's run history.`,
+      `Job '${props.jobName}' failed a run, missed a scheduled run, or ran longer than ${percent}% of its ` +
+      `${props.timeout.toSeconds()} s timeout (${thresholdMs} ms) within ${period.toMinutes()} minutes. ` +
+      "The job's dashboard row shows which. Failed or missed: read the failure inbox and the job's run history. " +
+      'Near the timeout: raise the timeout, speed the job up, or split the work with continueLater.',
     metric: new cloudwatch.MathExpression({
-      expression: 'FILL(failures, 0) + FILL(missed, 0)',
-      usingMetrics: { failures: metrics.failures({ period }), missed: metrics.missedRuns({ period }) },
-      label: 'Failures + MissedRuns',
+      expression: `FILL(failures, 0) + FILL(missed, 0) + IF(FILL(duration, 0) > ${thresholdMs}, 1, 0)`,
+      usingMetrics: {
+        failures: metrics.failures({ period }),
+        missed: metrics.missedRuns({ period }),
+        duration: metrics.duration({ period }),
+      },
+      label: `Failures + MissedRuns + (longest run > ${thresholdMs} ms)`,
       period,
     }),
     threshold: 1,
@@ -125,24 +134,10 @@ export function createJobAlarms(
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
-  const thresholdMs = Math.round((props.timeout.toMilliseconds() * percent) / 100);
-  const duration = new cloudwatch.Alarm(scope, 'DurationAlarm', {
-    alarmName: `${stackName}-${props.jobName}-duration`,
-    alarmDescription:
-      `Job '${props.jobName}' ran longer than ${percent}% of its ${props.timeout.toSeconds()} s timeout (${thresholdMs} ms). ` +
-      `Raise the timeout, speed it up, or split the work with continueLater.`,
-    metric: metrics.duration({ period }),
-    threshold: thresholdMs,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-
-  for (const alarm of [health, duration]) {
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
-  }
-  return { health, duration };
+  const action = new actions.SnsAction(props.topic);
+  health.addAlarmAction(action);
+  health.addOkAction(action);
+  return { health };
 }
 
 /** One dashboard row for a job: runs, failures, duration (with the timeout line), missed runs. */

@@ -61,11 +61,33 @@ export function stackScopedName(stackName: string, name: string, maxLength = MAX
   return prefix.length > 0 ? `${prefix}-${hash}-${name}` : `${hash}-${name}`;
 }
 
+/** The longest job name ({@link JOB_NAME_PATTERN}). */
+const MAX_JOB_NAME = 48;
+/** Hex characters of the stack-name hash in {@link jobFunctionNamePrefix}. */
+const PREFIX_HASH_LENGTH = 8;
+
 /**
- * The Lambda function name of a job, `<stack name>-<job name>` (at most 64 characters). It is known
- * at synth time so the function can be allowed to invoke itself (`continueLater`) without a
- * dependency cycle between the function and its role's policy.
+ * The prefix every job function name of a stack's platform starts with:
+ * `<first characters of the stack name>-<hash of the stack name>-`, at most 16 characters, so
+ * that the longest job name (48) still fits Lambda's 64. The platform grants Scheduler's role
+ * `lambda:InvokeFunction` on `function:<prefix>*`, one statement whatever the number of jobs.
+ *
+ * The hash makes the prefix this platform's own: no other stack's job functions share it, and no
+ * name CloudFormation generates (`<stack name>-<logical id>-<suffix>`) starts with it.
+ */
+export function jobFunctionNamePrefix(stackName: string): string {
+  const hash = createHash('sha256').update(stackName).digest('hex').slice(0, PREFIX_HASH_LENGTH);
+  const room = MAX_FUNCTION_NAME - MAX_JOB_NAME - PREFIX_HASH_LENGTH - 2;
+  const head = stackName.slice(0, room).replace(/-+$/, '');
+  return head.length > 0 ? `${head}-${hash}-` : `${hash}-`;
+}
+
+/**
+ * The Lambda function name of a job, `<platform prefix><job name>` (see
+ * {@link jobFunctionNamePrefix}; at most 64 characters). It is known at synth time so the
+ * function can be allowed to invoke itself (`continueLater`) without a dependency cycle between
+ * the function and its role's policy.
  */
 export function jobFunctionName(stackName: string, jobName: string): string {
-  return stackScopedName(stackName, jobName, MAX_FUNCTION_NAME);
+  return `${jobFunctionNamePrefix(stackName)}${jobName}`;
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -33,8 +33,9 @@ import {
 } from './contract';
 import { JobConfigurationError } from './contract';
 import { jobDashboardRow } from './job-monitoring';
-import { stackScopedName } from './job-name';
+import { jobFunctionNamePrefix, stackScopedName } from './job-name';
 import type { PlatformJob } from './job-function';
+import { acknowledgeWildcardResource } from './nag';
 import { SharedRoleLambdaInvoke } from './shared-role-lambda-invoke';
 
 /** Props of {@link JobPlatform}. */
@@ -77,6 +78,8 @@ const DEFAULT_RUN_RETENTION = Duration.days(90);
 const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 const WATCHDOG_RATE = Duration.minutes(WATCHDOG_RATE_MINUTES);
 const ONE_TIME_GROUP_ID = 'OneTimeScheduleGroup';
+/** Construct id of the permission {@link JobPlatform.grantSchedulerInvoke} adds to a job's own function. */
+const SCHEDULER_INVOKE_PERMISSION_ID = 'SchedulerInvoke';
 const SECONDS_PER_DAY = 86_400;
 
 const platforms = new WeakMap<Stack, JobPlatform>();
@@ -103,6 +106,11 @@ export class JobPlatform extends Construct {
   public readonly scheduleGroup: scheduler.IScheduleGroup;
   /** The role EventBridge Scheduler assumes to invoke jobs, shared by every schedule. */
   public readonly schedulerRole: iam.IRole;
+  /**
+   * The prefix of every bundled job's function name (`<stack name, cut>-<hash>-`). The scheduler
+   * role may invoke the functions whose names start with it, in one statement for all jobs.
+   */
+  public readonly jobFunctionNamePrefix: string;
   /** The customer-managed key of the alarm topic. */
   public readonly key: kms.IKey;
   /** The dashboard: failure inbox and watchdog, then one row per job. */
@@ -204,6 +212,22 @@ export class JobPlatform extends Construct {
         },
       }),
     });
+    // One statement for every bundled job, so the shared policy keeps its size as jobs are added.
+    this.jobFunctionNamePrefix = jobFunctionNamePrefix(stack.stackName);
+    const jobFunctions = stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: `${this.jobFunctionNamePrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    iam.Grant.addToPrincipal({ grantee: this.schedulerRole, actions: ['lambda:InvokeFunction'], resourceArns: [jobFunctions] });
+    acknowledgeWildcardResource(
+      this.schedulerRole,
+      jobFunctions,
+      `lambda:InvokeFunction (unqualified) on the functions named '${this.jobFunctionNamePrefix}<job name>': the platform names every bundled job ` +
+        'function so, and the prefix carries a hash of the stack name, so it matches no function of another stack and no name CloudFormation generates. ' +
+        'One statement instead of one ARN per job keeps this shared policy the same size whatever the number of jobs.',
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: stackScopedName(stack.stackName, 'jobs', 255),
@@ -301,13 +325,41 @@ export class JobPlatform extends Construct {
       );
     }
     this.registered.push(job);
-    // The watchdog reads each job's schedule (its expression, zone and flexible window).
-    iam.Grant.addToPrincipal({
-      grantee: this.watchdog,
-      actions: ['scheduler:GetSchedule'],
-      resourceArns: [this.scheduleArn(job.jobName)],
-    });
     this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.timeout));
+  }
+
+  /**
+   * The function name a job's function gets under this platform: {@link jobFunctionNamePrefix}
+   * followed by the job name. Bundled jobs are named so; give it as `functionName` to a function
+   * you pass to a job, and Scheduler's role may invoke it without a permission of its own.
+   */
+  public jobFunctionName(jobName: string): string {
+    return `${this.jobFunctionNamePrefix}${jobName}`;
+  }
+
+  /**
+   * Lets the scheduler role invoke `fn`, the function of one of this platform's jobs, without
+   * growing the role's shared policy:
+   * - a function named with {@link jobFunctionNamePrefix} (every bundled job): nothing to add, the
+   *   platform's prefix statement covers it;
+   * - a `lambda.Function` of this stack: a resource-based permission on the function naming the role;
+   * - any other function: a statement for its ARN in the role's policy.
+   */
+  public grantSchedulerInvoke(fn: lambda.IFunction): void {
+    const name = fn instanceof lambda.Function ? (fn.node.defaultChild as lambda.CfnFunction).functionName : undefined;
+    if (name !== undefined && !Token.isUnresolved(name) && name.startsWith(this.jobFunctionNamePrefix)) {
+      return;
+    }
+    if (fn instanceof lambda.Function && Stack.of(fn) === Stack.of(this)) {
+      if (fn.node.tryFindChild(SCHEDULER_INVOKE_PERMISSION_ID) === undefined) {
+        fn.addPermission(SCHEDULER_INVOKE_PERMISSION_ID, {
+          principal: new iam.ArnPrincipal(this.schedulerRole.roleArn),
+          action: 'lambda:InvokeFunction',
+        });
+      }
+      return;
+    }
+    iam.Grant.addToPrincipal({ grantee: this.schedulerRole, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
   }
 
   /**
@@ -365,14 +417,23 @@ export class JobPlatform extends Construct {
       onFailure: new destinations.SqsDestination(this.failureInbox),
     });
     // ListSchedules has no resource-level permissions: the only possible resource is "*".
-    // GetSchedule is granted per job, on that job's schedule, as jobs register.
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
     Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
-        'it is the only action granted on "*" (GetSchedule is granted per job schedule).',
+        "it is the only action granted on \"*\" (GetSchedule is granted on the platform's schedule group only).",
     });
+    // The watchdog reads each job's schedule (its expression, zone and flexible window): one
+    // statement for the platform's group, whatever the number of jobs.
+    const groupSchedules = this.scheduleArn('*');
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['scheduler:GetSchedule'], resourceArns: [groupSchedules] });
+    acknowledgeWildcardResource(
+      fn.role!,
+      groupSchedules,
+      "scheduler:GetSchedule (read only) on the schedules of the platform's own schedule group, which holds exactly its jobs' schedules and the " +
+        "watchdog's; one statement instead of one ARN per job keeps the watchdog's policy the same size whatever the number of jobs.",
+    );
     this.table.grantReadWriteData(fn);
     return fn;
   }

@@ -4,7 +4,7 @@
  * at runtime with `OneTimeScheduler` (`lambdas/runtime/once.ts`), in the platform's one-time
  * schedule group; each fires once and deletes itself.
  */
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -23,6 +23,7 @@ import type { JobAlarms, JobMetrics } from './job-monitoring';
 import { jobNameFromId, validateJobName } from './job-name';
 import type { JobPlatform } from './job-platform';
 import { OverlapPolicy } from './contract';
+import { nagResource } from './nag';
 
 /** Props of {@link OneTimeJob}. */
 export interface OneTimeJobProps extends JobFunctionProps {
@@ -127,11 +128,7 @@ export class OneTimeJob extends Construct implements iam.IGrantable {
     // The role Scheduler assumes for the platform's schedules invokes this function and sends
     // what it could not deliver to the failure inbox (the schedules' dead-letter queue).
     this.scheduleGroup = props.platform.oneTimeScheduleGroup;
-    iam.Grant.addToPrincipal({
-      grantee: props.platform.schedulerRole,
-      actions: ['lambda:InvokeFunction'],
-      resourceArns: [this.function.functionArn],
-    });
+    props.platform.grantSchedulerInvoke(this.function);
     iam.Grant.addToPrincipal({
       grantee: props.platform.schedulerRole,
       actions: ['sqs:SendMessage'],
@@ -258,20 +255,4 @@ function lambdaFunctionOf(grantee: iam.IGrantable): lambda.Function | undefined 
   }
   const inner = (grantee as { function?: unknown }).function;
   return inner instanceof lambda.Function ? inner : undefined;
-}
-
-/** A resource as cdk-nag prints it: intrinsic references as `<Name>` / `<LogicalId.Attribute>`. */
-function nagResource(stack: Stack, value: string): string {
-  const render = (v: unknown): string => {
-    if (typeof v === 'string') return v;
-    const o = v as Record<string, unknown>;
-    if (o && 'Ref' in o) return `<${String(o.Ref)}>`;
-    if (o && 'Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
-    if (o && 'Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(sep);
-    }
-    return JSON.stringify(v);
-  };
-  return Token.isUnresolved(value) ? render(stack.resolve(value)) : value;
 }

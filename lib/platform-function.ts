@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { acknowledgeRuntime, JOB_BUNDLING, JOB_RUNTIME } from './bundling';
+import { JOB_BUNDLING, JOB_RUNTIME } from './bundling';
 
 /** The construct IDs of the three resources. */
 export interface PlatformFunctionIds {
@@ -29,7 +29,7 @@ export interface PlatformFunctionProps
 }
 
 /**
- * Creates the role, the log group (writable by the role only) and the Node.js 22 ARM64 function
+ * Creates the role, the log group (writable by the role only) and the Node.js 24 ARM64 function
  * (256 MB and 1 minute unless set; source maps on).
  */
 export function createPlatformFunction(scope: Construct, ids: PlatformFunctionIds, props: PlatformFunctionProps): nodejs.NodejsFunction {
@@ -52,6 +52,5 @@ export function createPlatformFunction(scope: Construct, ids: PlatformFunctionId
     bundling: JOB_BUNDLING,
     environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
   });
-  acknowledgeRuntime(fn);
   return fn;
 }

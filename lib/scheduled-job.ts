@@ -147,6 +147,7 @@ export class ScheduledJob extends Construct implements iam.IGrantable {
       timeWindow: props.timeWindow,
       target: new SharedRoleLambdaInvoke(this.function, {
         role: props.platform.schedulerRole,
+        grantInvoke: false,
         deadLetterQueue: props.platform.failureInbox,
         retryAttempts: props.deliveryRetryAttempts ?? DEFAULT_DELIVERY_RETRY_ATTEMPTS,
         maxEventAge: props.deliveryMaxEventAge ?? DEFAULT_DELIVERY_MAX_EVENT_AGE,
@@ -161,6 +162,7 @@ export class ScheduledJob extends Construct implements iam.IGrantable {
       }),
     });
 
+    props.platform.grantSchedulerInvoke(this.function);
     props.platform.registerJob(this);
   }
 

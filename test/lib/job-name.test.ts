@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobConfigurationError } from '../../lib/contract';
-import { jobFunctionName, jobNameFromId, stackScopedName, validateJobName } from '../../lib/job-name';
+import { jobFunctionName, jobFunctionNamePrefix, jobNameFromId, stackScopedName, validateJobName } from '../../lib/job-name';
 
 describe('jobNameFromId', () => {
   it.each([
@@ -46,20 +46,48 @@ describe('validateJobName', () => {
   });
 });
 
-describe('stackScopedName', () => {
-  it('GIVEN a short stack and job WHEN named THEN it is <stack>-<job>', () => {
-    expect(jobFunctionName('ScheduledJobs', 'weekly-log-cleanup')).toBe('ScheduledJobs-weekly-log-cleanup');
+describe('jobFunctionName', () => {
+  it('GIVEN a stack and a job WHEN named THEN it is the platform prefix (6 characters of the stack, a hash of it) and the job name', () => {
+    const prefix = jobFunctionNamePrefix('ScheduledJobs');
+    expect(prefix).toMatch(/^Schedu-[0-9a-f]{8}-$/);
+    expect(jobFunctionName('ScheduledJobs', 'weekly-log-cleanup')).toBe(`${prefix}weekly-log-cleanup`);
   });
 
-  it('GIVEN a name over 64 characters WHEN named THEN it is cut to 64 with a stack hash and keeps the job name whole', () => {
+  it('GIVEN the longest stack and job names WHEN named THEN the name fits 64 characters and keeps the job name whole', () => {
+    const stack = 'AVeryLongStackNameThatGoesOnAndOnForTheSakeOfTheTest';
+    const job = `j${'x'.repeat(47)}`;
+    const name = jobFunctionName(stack, job);
+    expect(name).toHaveLength(64);
+    expect(name).toMatch(/^AVeryL-[0-9a-f]{8}-jx+$/);
+  });
+
+  it('GIVEN two stacks with the same first characters WHEN named THEN their prefixes differ, and neither starts the other', () => {
+    const one = jobFunctionNamePrefix('Billing');
+    const two = jobFunctionNamePrefix('Billing-jobs');
+    expect(one).not.toBe(two);
+    expect(two.startsWith(one)).toBe(false);
+    expect(jobFunctionName('a', 'b-c')).not.toBe(jobFunctionName('a-b', 'c'));
+  });
+
+  it('GIVEN a stack name that is cut at a hyphen WHEN named THEN the prefix has no double hyphen', () => {
+    expect(jobFunctionNamePrefix('Stack-Two')).toMatch(/^Stack-[0-9a-f]{8}-$/);
+  });
+});
+
+describe('stackScopedName', () => {
+  it('GIVEN a short stack and name WHEN named THEN it is <stack>-<name>', () => {
+    expect(stackScopedName('ScheduledJobs', 'jobs')).toBe('ScheduledJobs-jobs');
+  });
+
+  it('GIVEN a name over 64 characters WHEN named THEN it is cut to 64 with a stack hash and keeps the name whole', () => {
     const stack = 'AVeryLongStackNameThatGoesOnAndOnForTheSakeOfTheTest';
     const job = 'nightly-export-of-everything-we-have';
-    const name = jobFunctionName(stack, job);
+    const name = stackScopedName(stack, job);
     expect(name.length).toBeLessThanOrEqual(64);
     expect(name.endsWith(`-${job}`)).toBe(true);
     expect(name).toMatch(/^AVeryLongStack[A-Za-z]*-[0-9a-f]{8}-nightly/);
     // Another long stack with the same first characters gets another name.
-    expect(jobFunctionName(`${stack}Two`, job)).not.toBe(name);
+    expect(stackScopedName(`${stack}Two`, job)).not.toBe(name);
   });
 
   it('GIVEN a longer limit WHEN named THEN the full name is kept', () => {

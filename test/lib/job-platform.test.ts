@@ -128,7 +128,7 @@ describe('JobPlatform', () => {
 
   it('THEN the watchdog function gets the table, group, grace and Powertools settings', () => {
     const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SCHEDULE_GROUP_NAME: 'TestStack-jobs' }) } });
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
       JOBS_TABLE_NAME: { Ref: expect.stringMatching(/^PlatformTable/) },
       SCHEDULE_GROUP_NAME: 'TestStack-jobs',
@@ -140,7 +140,7 @@ describe('JobPlatform', () => {
     });
   });
 
-  it("THEN the watchdog may list schedules (no resource-level support) and read each job's schedule, nothing broader", () => {
+  it("THEN the watchdog may list schedules (no resource-level support) and read the schedules of the platform's group, nothing broader", () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PlatformWatchdogRole') }] },
     });
@@ -149,8 +149,10 @@ describe('JobPlatform', () => {
     expect(statements).toContainEqual({
       Action: 'scheduler:GetSchedule',
       Effect: 'Allow',
-      Resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/TestStack-jobs/nightly-report',
+      Resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/TestStack-jobs/*',
     });
+    const schedulerActions = (statements as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('scheduler:'));
+    expect(schedulerActions.sort()).toEqual(['scheduler:GetSchedule', 'scheduler:ListSchedules']);
   });
 
   it('THEN an alarm fires while the inbox holds a message, and one when the watchdog stops', () => {

@@ -52,13 +52,12 @@ describe('OneTimeJob', () => {
       overlap: OverlapPolicy.SKIP,
     });
     subscriptions = new lambda.Function(stack, 'Subscriptions', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => {}'),
     });
-    // The stand-in application function's own findings; the grant's are acknowledged by grantSchedule.
+    // The stand-in application function's own finding; the grant's are acknowledged by grantSchedule.
     Validations.of(subscriptions).acknowledge(
-      { id: 'AwsSolutions-L1', reason: 'Test stand-in for an application function; its runtime is not under test.' },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason: 'Test stand-in for an application function; its logging policy is not under test.',
@@ -103,7 +102,7 @@ describe('OneTimeJob', () => {
 
     it('THEN its function has the job environment, overlap allowed by default', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: 'TestStack-payment-reminder',
+        FunctionName: `${platform.jobFunctionNamePrefix}payment-reminder`,
         Description: "One-time job 'payment-reminder': runs once for each one-time schedule created for it",
         Timeout: 120,
         Environment: {
@@ -111,7 +110,7 @@ describe('OneTimeJob', () => {
         },
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: 'TestStack-welcome-email',
+        FunctionName: `${platform.jobFunctionNamePrefix}welcome-email`,
         Environment: { Variables: Match.objectLike({ JOB_OVERLAP_POLICY: 'skip' }) },
       });
     });
@@ -124,17 +123,24 @@ describe('OneTimeJob', () => {
       });
     });
 
-    it('THEN the scheduler role may invoke the function and send undeliverable events to the inbox', () => {
+    it('THEN the scheduler role may invoke the function (named under the platform prefix) and send undeliverable events to the inbox', () => {
       const statements = statementsOfRole(stack, template, platform.schedulerRole);
       const resourcesOf = (action: string) => statements.filter((s) => actions(s).includes(action)).flatMap((s) => [s.Resource].flat());
-      expect(resourcesOf('lambda:InvokeFunction')).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(stack, reminder.function), 'Arn'] });
-      expect(resourcesOf('lambda:InvokeFunction')).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(stack, welcome.function), 'Arn'] });
+      expect(resourcesOf('lambda:InvokeFunction')).toContainEqual(
+        `arn:aws:lambda:us-east-1:123456789012:function:${platform.jobFunctionNamePrefix}*`,
+      );
+      for (const job of [reminder, welcome]) {
+        const fn = template.toJSON().Resources[logicalIdOf(stack, job.function)] as Resource;
+        expect(fn.Properties.FunctionName).toBe(`${platform.jobFunctionNamePrefix}${job.jobName}`);
+      }
       expect(resourcesOf('sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'] }]);
     });
 
-    it('THEN it has its alarms and is registered with the platform', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-payment-reminder-health' });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'TestStack-payment-reminder-duration', Threshold: 96_000 });
+    it('THEN it has its alarm (duration threshold 80% of 2 minutes) and is registered with the platform', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'TestStack-payment-reminder-health',
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('IF\\(FILL\\(duration, 0\\) > 96000, 1, 0\\)') })]),
+      });
       expect(platform.jobs.map((j) => j.jobName)).toEqual(['payment-reminder', 'welcome-email', 'onboarding']);
     });
   });
@@ -198,7 +204,7 @@ describe('OneTimeJob', () => {
         },
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: 'TestStack-onboarding',
+        FunctionName: `${platform.jobFunctionNamePrefix}onboarding`,
         Environment: {
           Variables: Match.objectLike({
             ONCE_WELCOME_EMAIL_GROUP: 'TestStack-jobs-once',

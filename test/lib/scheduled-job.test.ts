@@ -1,6 +1,7 @@
 import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
@@ -127,11 +128,12 @@ describe('ScheduledJob', () => {
   });
 
   describe('the function', () => {
-    it('THEN it is Node.js 22 on arm64 with the defaults, a fixed name and its log group', () => {
+    it('THEN it is Node.js 24 on arm64 with the defaults, a fixed name under the platform prefix and its log group', () => {
       const fn = resourceOf(template, logicalIdOf(stack, cleanup.function));
+      expect(platform.jobFunctionNamePrefix).toMatch(/^TestSt-[0-9a-f]{8}-$/);
       expect(fn.Properties).toMatchObject({
-        FunctionName: 'TestStack-weekly-log-cleanup',
-        Runtime: 'nodejs22.x',
+        FunctionName: `${platform.jobFunctionNamePrefix}weekly-log-cleanup`,
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Timeout: 300,
         MemorySize: 256,
@@ -139,7 +141,7 @@ describe('ScheduledJob', () => {
       });
       const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(resourceOf(template, logGroupId).Properties).toEqual({
-        LogGroupName: '/aws/lambda/TestStack-weekly-log-cleanup',
+        LogGroupName: `/aws/lambda/${platform.jobFunctionNamePrefix}weekly-log-cleanup`,
         RetentionInDays: 90,
       });
     });
@@ -194,7 +196,7 @@ describe('ScheduledJob', () => {
         { 'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'] },
       ]);
       expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([
-        'arn:aws:lambda:us-east-1:123456789012:function:TestStack-weekly-log-cleanup',
+        `arn:aws:lambda:us-east-1:123456789012:function:${platform.jobFunctionNamePrefix}weekly-log-cleanup`,
       ]);
       expect(byAction('s3:DeleteObject*')).toHaveLength(1);
     });
@@ -204,73 +206,81 @@ describe('ScheduledJob', () => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('THEN the shared scheduler role may invoke exactly the job functions (unqualified) and send to the inbox', () => {
+    it('THEN the shared scheduler role may invoke the unqualified functions under the platform prefix and the watchdog, and send to the inbox', () => {
       const statements = statementsOf(template, logicalIdOf(stack, platform.schedulerRole));
       expect(statements).toHaveLength(2);
       const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
-      expect(invoke?.Resource).toEqual(
-        expect.arrayContaining([
-          { 'Fn::GetAtt': [logicalIdOf(stack, cleanup.function), 'Arn'] },
-          { 'Fn::GetAtt': [logicalIdOf(stack, report.function), 'Arn'] },
-          { 'Fn::GetAtt': [logicalIdOf(stack, platform.watchdog), 'Arn'] },
-        ]),
-      );
-      expect(invoke?.Resource).toHaveLength(3);
+      expect(invoke?.Resource).toEqual([
+        `arn:aws:lambda:us-east-1:123456789012:function:${platform.jobFunctionNamePrefix}*`,
+        { 'Fn::GetAtt': [logicalIdOf(stack, platform.watchdog), 'Arn'] },
+      ]);
       expect(statements.find((s) => s.Action === 'sqs:SendMessage')?.Resource).toEqual({
         'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'],
       });
+      for (const job of [cleanup, report]) {
+        const name = resourceOf(template, logicalIdOf(stack, job.function)).Properties.FunctionName as string;
+        expect(name.startsWith(platform.jobFunctionNamePrefix)).toBe(true);
+      }
     });
 
-    it('THEN no statement in the stack has a "*" resource except scheduler:ListSchedules', () => {
+    it('THEN the only "*" resources: ListSchedules on "*", Invoke on the platform prefix, GetSchedule on the platform group', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-        .filter((s) => ([] as unknown[]).concat(s.Resource).some((r) => typeof r === 'string' && r.includes('*')));
-      expect(wildcard).toEqual([{ Action: 'scheduler:ListSchedules', Effect: 'Allow', Resource: '*' }]);
+        .flatMap((s) =>
+          ([] as unknown[])
+            .concat(s.Resource)
+            .filter((r) => typeof r === 'string' && r.includes('*'))
+            .map((r) => ({ Action: s.Action, Resource: r })),
+        );
+      expect(wildcard).toEqual(
+        expect.arrayContaining([
+          { Action: 'scheduler:ListSchedules', Resource: '*' },
+          { Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:us-east-1:123456789012:function:${platform.jobFunctionNamePrefix}*` },
+          { Action: 'scheduler:GetSchedule', Resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/TestStack-jobs/*' },
+        ]),
+      );
+      expect(wildcard).toHaveLength(3);
     });
   });
 
   describe('alarms', () => {
-    it('THEN each job has a health alarm on Failures + MissedRuns and a duration alarm, both to the topic', () => {
+    it('THEN each job has one alarm, to the topic, on Failures + MissedRuns + a run over the duration threshold', () => {
       const topic = { Ref: logicalIdOf(stack, platform.alarmTopic) };
       for (const [job, thresholdMs] of [
         ['weekly-log-cleanup', 0.8 * 300_000],
         ['sales-report', 0.5 * 600_000],
       ] as const) {
+        const metric = (id: string, name: string, stat: string) =>
+          Match.objectLike({
+            Id: id,
+            ReturnData: false,
+            MetricStat: Match.objectLike({
+              Metric: { Namespace: 'ScheduledJobs', MetricName: name, Dimensions: [{ Name: 'service', Value: job }] },
+              Period: 300,
+              Stat: stat,
+            }),
+          });
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           AlarmName: `TestStack-${job}-health`,
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
           TreatMissingData: 'notBreaching',
           AlarmActions: [topic],
           OKActions: [topic],
-          Metrics: Match.arrayWith([
-            Match.objectLike({ Expression: 'FILL(failures, 0) + FILL(missed, 0)' }),
+          Metrics: [
             Match.objectLike({
-              Id: 'failures',
-              MetricStat: Match.objectLike({
-                Metric: { Namespace: 'ScheduledJobs', MetricName: 'Failures', Dimensions: [{ Name: 'service', Value: job }] },
-                Stat: 'Sum',
-              }),
+              Expression: `FILL(failures, 0) + FILL(missed, 0) + IF(FILL(duration, 0) > ${thresholdMs}, 1, 0)`,
+              ReturnData: true,
             }),
-            Match.objectLike({
-              Id: 'missed',
-              MetricStat: Match.objectLike({
-                Metric: { Namespace: 'ScheduledJobs', MetricName: 'MissedRuns', Dimensions: [{ Name: 'service', Value: job }] },
-              }),
-            }),
-          ]),
-        });
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          AlarmName: `TestStack-${job}-duration`,
-          Namespace: 'ScheduledJobs',
-          MetricName: 'Duration',
-          Dimensions: [{ Name: 'service', Value: job }],
-          Statistic: 'Maximum',
-          Threshold: thresholdMs,
-          ComparisonOperator: 'GreaterThanThreshold',
-          AlarmActions: [topic],
+            metric('failures', 'Failures', 'Sum'),
+            metric('missed', 'MissedRuns', 'Sum'),
+            metric('duration', 'Duration', 'Maximum'),
+          ],
         });
       }
+      const jobAlarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('^TestStack-(weekly|sales)') } });
+      expect(Object.keys(jobAlarms)).toHaveLength(2);
     });
 
     it('THEN a job with alarms disabled has none', () => {
@@ -309,13 +319,19 @@ describe('the platform switch', () => {
   });
 });
 
+/** A stack holding only a platform, for comparing the shared policies with and without jobs. */
+function createStackWithPlatform(): { stack: Stack; platform: JobPlatform } {
+  const stack = createStack();
+  return { stack, platform: new JobPlatform(stack, 'Platform') };
+}
+
 describe('a job with a function of its own', () => {
   it('GIVEN a lambda.Function with a fixed name WHEN scheduled THEN it gets the env, the async config and may invoke itself', () => {
     const stack = createStack();
     const platform = new JobPlatform(stack, 'Platform');
     const fn = new lambda.Function(stack, 'Fn', {
       functionName: 'my-export',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => {}'),
       timeout: Duration.minutes(2),
@@ -338,6 +354,41 @@ describe('a job with a function of its own', () => {
       Effect: 'Allow',
       Resource: 'arn:aws:lambda:us-east-1:123456789012:function:my-export',
     });
+  });
+
+  it('GIVEN a lambda.Function of the stack WHEN scheduled THEN Scheduler\'s role may invoke it through a permission on the function, not the shared policy', () => {
+    const stack = createStack();
+    const platform = new JobPlatform(stack, 'Platform');
+    const empty = createStackWithPlatform();
+    const before = JSON.stringify(statementsOf(Template.fromStack(empty.stack), logicalIdOf(empty.stack, empty.platform.schedulerRole)));
+    const fn = new lambda.Function(stack, 'Fn', {
+      functionName: 'my-export',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    new ScheduledJob(stack, 'Export', { platform, schedule: ScheduleExpression.rate(Duration.hours(6)), function: fn });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, fn), 'Arn'] },
+      Principal: { 'Fn::GetAtt': [logicalIdOf(stack, platform.schedulerRole), 'Arn'] },
+    });
+    expect(JSON.stringify(statementsOf(template, logicalIdOf(stack, platform.schedulerRole)))).toBe(before);
+  });
+
+  it('GIVEN an imported function WHEN scheduled THEN Scheduler\'s role gets a statement for its ARN', () => {
+    const stack = createStack();
+    const platform = new JobPlatform(stack, 'Platform');
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:elsewhere';
+    const role = iam.Role.fromRoleArn(stack, 'FnRole', 'arn:aws:iam::123456789012:role/elsewhere', { mutable: false });
+    const fn = lambda.Function.fromFunctionAttributes(stack, 'Fn', { functionArn: arn, role });
+    new ScheduledJob(stack, 'Export', { platform, schedule: ScheduleExpression.rate(Duration.hours(6)), function: fn });
+    const invoke = statementsOf(Template.fromStack(stack), logicalIdOf(stack, platform.schedulerRole)).find(
+      (s) => s.Action === 'lambda:InvokeFunction',
+    );
+    expect(invoke?.Resource).toEqual(expect.arrayContaining([arn]));
   });
 
   it('GIVEN a job WHEN a grant is made to it THEN the function role receives it', () => {

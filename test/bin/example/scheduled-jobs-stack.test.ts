@@ -69,7 +69,7 @@ describe('ScheduledJobsStack (the example app, bundled for real)', () => {
   it('THEN the cleanup function knows its bucket and may read and delete in it', () => {
     const bucketId = stack.getLogicalId(stack.logsBucket.node.defaultChild as never);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'ScheduledJobs-weekly-log-cleanup',
+      FunctionName: stack.logCleanup.platform.jobFunctionName('weekly-log-cleanup'),
       Timeout: 900,
       Environment: { Variables: Match.objectLike({ LOGS_BUCKET_NAME: { Ref: bucketId } }) },
     });
