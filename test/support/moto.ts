@@ -1,7 +1,10 @@
 /**
  * Integration-test helper: one private moto_server per test file, started in beforeAll and stopped
- * in afterAll. Fails (never skips) when moto_server is missing.
+ * in afterAll. Without a moto_server on PATH, local mode's pinned moto is installed into the
+ * repository's `.local/moto-venv` on first use (python3 needed); fails (never skips) when that is
+ * impossible.
  */
+import { resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { localClientConfig, startEmulator, type LocalEndpoint } from '../../tools/local/moto-server';
 
@@ -16,7 +19,7 @@ export interface MotoHandle {
 export function useMoto(options: { readonly atomic?: boolean } = {}): MotoHandle {
   let endpoint: LocalEndpoint | undefined;
   beforeAll(async () => {
-    endpoint = await startEmulator({ forceLocal: true, atomic: options.atomic });
+    endpoint = await startEmulator({ forceLocal: true, atomic: options.atomic, projectDir: resolve(__dirname, '..', '..') });
   });
   afterAll(async () => {
     await endpoint?.stop();

@@ -1,10 +1,16 @@
 /**
  * Starts and stops a local AWS API emulator (`moto_server`) on a free loopback port, or uses the
  * endpoint in `AWS_ENDPOINT_URL` (LocalStack or a moto you started yourself) when it is set.
- * Used by the integration tests and by local mode.
+ * Without a `moto_server` on PATH, a pinned moto is installed into the project's
+ * `.local/moto-venv` on first use (see `moto-install.ts`). Used by the integration tests and by
+ * local mode.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
+import { EmulatorUnavailableError, findMotoServer, motoVenv, type CommandRunner } from './moto-install';
+
+export { EmulatorUnavailableError } from './moto-install';
 
 /** A running emulator. */
 export interface LocalEndpoint {
@@ -16,13 +22,6 @@ export interface LocalEndpoint {
   reset(): Promise<void>;
   /** Stops the emulator if this process started it. */
   stop(): Promise<void>;
-}
-
-export class EmulatorUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmulatorUnavailableError';
-  }
 }
 
 export interface StartEmulatorOptions {
@@ -49,11 +48,22 @@ export interface StartEmulatorOptions {
    * @default false
    */
   readonly atomic?: boolean;
+  /**
+   * The project whose `.local/moto-venv` holds the moto installed when none is on PATH.
+   * @default process.cwd()
+   */
+  readonly projectDir?: string;
+  /**
+   * Receives one line per step of installing moto (only the first run without one on PATH).
+   * @default written to stderr
+   */
+  readonly say?: (line: string) => void;
+  /**
+   * Runs the commands that find and install moto (tests replace it).
+   * @default a child process per command
+   */
+  readonly runCommand?: CommandRunner;
 }
-
-const MOTO_BINARY = process.env.MOTO_SERVER_BIN ?? 'moto_server';
-/** The Python that has moto installed (the one `moto_server` runs on). */
-const PYTHON_BINARY = process.env.MOTO_PYTHON_BIN ?? 'python3';
 /** moto's own server entry point, with werkzeug's threading turned off (see `atomic`). */
 const ATOMIC_MOTO_SCRIPT = [
   'import sys',
@@ -77,16 +87,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True if `moto_server` can be run on this machine. */
+/** True if `moto_server` (or `MOTO_SERVER_BIN`) can be run as it is, without installing one. */
 export function motoAvailable(): boolean {
-  const probe = spawnSync(MOTO_BINARY, ['--help'], { stdio: 'ignore' });
+  const probe = spawnSync(process.env.MOTO_SERVER_BIN || 'moto_server', ['--help'], { stdio: 'ignore' });
   return probe.status === 0;
 }
 
-async function waitUntilUp(url: string, child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
+async function waitUntilUp(url: string, child: (ChildProcess & { spawnError?: Error }) | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (child?.spawnError) {
+      throw new EmulatorUnavailableError(`${child.spawnfile} could not be started: ${child.spawnError.message}`, { cause: child.spawnError });
+    }
     if (child && child.exitCode !== null) {
       throw new EmulatorUnavailableError(`moto_server exited with code ${child.exitCode} before it answered on ${url}`);
     }
@@ -104,9 +117,10 @@ async function waitUntilUp(url: string, child: ChildProcess | undefined, timeout
 
 /**
  * Starts moto_server on a free loopback port (or connects to `AWS_ENDPOINT_URL`) and waits
- * until it answers.
+ * until it answers. Without a `moto_server` on PATH, the one in `<projectDir>/.local/moto-venv` is
+ * used, installed there first when it is not yet.
  *
- * @throws EmulatorUnavailableError with an install hint when neither is available.
+ * @throws EmulatorUnavailableError saying what is missing and what to install.
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<LocalEndpoint> {
   const external = options.forceLocal ? undefined : (options.endpoint ?? process.env.AWS_ENDPOINT_URL);
@@ -116,20 +130,23 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     await waitUntilUp(url, undefined, timeoutMs);
     return { url, owned: false, reset: async () => undefined, stop: async () => undefined };
   }
-  if (!motoAvailable()) {
-    throw new EmulatorUnavailableError(
-      `'${MOTO_BINARY}' was not found. Install it with: pip install 'moto[server]'  ` +
-        '(or set AWS_ENDPOINT_URL to a running LocalStack or moto endpoint)',
-    );
-  }
+  const projectDir = options.projectDir ?? process.cwd();
+  const moto = await findMotoServer({
+    projectDir,
+    ...(options.runCommand ? { run: options.runCommand } : {}),
+    say: options.say ?? ((line) => process.stderr.write(`${line}\n`)),
+  });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const [command, args] = options.atomic
-    ? [PYTHON_BINARY, ['-c', ATOMIC_MOTO_SCRIPT, String(port)]]
-    : [MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)]];
-  const child = spawn(command, args, {
+    ? [moto.python, ['-c', ATOMIC_MOTO_SCRIPT, String(port)]]
+    : [moto.server, ['-H', '127.0.0.1', '-p', String(port)]];
+  const child: ChildProcess & { spawnError?: Error } = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
+  });
+  child.once('error', (error) => {
+    child.spawnError = error;
   });
   // Never outlive this process, however it ends (an uncaught error, process.exit).
   const killOnExit = () => child.kill('SIGKILL');
@@ -143,7 +160,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     await waitUntilUp(url, child, timeoutMs);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new EmulatorUnavailableError(`${(error as Error).message}\n${stderr}`, { cause: error });
+    const venv = motoVenv(projectDir).dir;
+    const reinstall = moto.source === 'venv' ? `\n(moto_server from ${relative(projectDir, venv) || venv}: delete that folder to install it again)` : '';
+    throw new EmulatorUnavailableError(`${(error as Error).message}\n${stderr}${reinstall}`, { cause: error });
   }
   return {
     url,
