@@ -5,11 +5,15 @@
 import { JobEnv, OverlapPolicy, type OverlapMode } from '../../lib/contract';
 import { JobConfigurationError } from './errors';
 
+/**
+ * Job names, as the constructs enforce them (kebab-case, starts with a letter, at most 48
+ * characters): the one copy on the Lambda side, used by the runtime, the one-time scheduler and
+ * the watchdog.
+ */
+export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
+
 /** How a run treats a previous run of the same job that is still going: a policy or its value. */
 export type OverlapOption = OverlapPolicy | OverlapMode;
-
-/** Job names, as the constructs enforce them. */
-export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
 
 /** Lease length when `JOB_LEASE_SECONDS` is not set: Lambda's longest timeout (900 s) plus a minute. */
 export const DEFAULT_LEASE_SECONDS = 960;

@@ -6,6 +6,7 @@ import type { CreateScheduleCommandInput, UpdateScheduleCommandInput } from '@aw
 import type { JobEvent } from '../../lib/contract';
 import { OneTimeScheduleValidationError, OneTimeSchedulerConfigError } from './once-errors';
 import { oneTimeScheduleName } from '../../lib/contract';
+import { JOB_NAME_PATTERN } from './config';
 import { validateTimeZone } from '../../lib/schedule';
 import { formatWallClock, instantOfWallClock, wallClockAt } from './once-time';
 
@@ -23,7 +24,6 @@ export const MAX_INPUT_BYTES = 262_144;
 /** How far in the future `at` must be when the request is made. */
 export const MIN_LEAD_MS = 60_000;
 
-const JOB_NAME = /^[a-z][a-z0-9-]{0,47}$/;
 const GROUP_NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -95,8 +95,8 @@ export function validateConfig(config: OneTimeConfig, source = 'OneTimeScheduler
   const fail = (message: string) => {
     throw new OneTimeSchedulerConfigError(`${source}: ${message}`);
   };
-  if (typeof config.job !== 'string' || !JOB_NAME.test(config.job)) {
-    fail(`job must be a job name matching ${JOB_NAME} (got ${JSON.stringify(config.job)})`);
+  if (typeof config.job !== 'string' || !JOB_NAME_PATTERN.test(config.job)) {
+    fail(`job must be a job name matching ${JOB_NAME_PATTERN} (got ${JSON.stringify(config.job)})`);
   }
   if (typeof config.group !== 'string' || !GROUP_NAME.test(config.group)) {
     fail(`group must be a schedule group name of 1-64 characters [0-9a-zA-Z-_.] (got ${JSON.stringify(config.group)})`);

@@ -11,12 +11,10 @@ import {
   type SchedulerClient,
   type ScheduleSummary,
 } from '@aws-sdk/client-scheduler';
+import { JOB_NAME_PATTERN } from '../runtime/config';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { WatchdogScheduleError } from './errors';
 import type { JobSchedule } from './plan';
-
-/** A job name as the platform defines it (kebab-case, at most 48 characters). */
-export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
 
 /** A schedule of the group that could not be read or understood. */
 export interface ScheduleFailure {
