@@ -166,11 +166,12 @@ export function parseKeep(text: string): number {
  * @returns one line per emulator stopped.
  */
 export async function stopKept(stateDir: string): Promise<string[]> {
-  return (await stopKeptEmulators(stateDir)).map(
-    (entry) =>
-      `stopped     the emulator at ${entry.stack.endpoint} kept for the simulated run of ${entry.stack.stackName} ` +
-      `(${entry.stack.kept?.simulated.from} -> ${entry.stack.kept?.simulated.until})`,
-  );
+  return (await stopKeptEmulators(stateDir)).map((entry) => {
+    const run = `the simulated run of ${entry.stack.stackName} (${entry.stack.kept?.simulated.from} -> ${entry.stack.kept?.simulated.until})`;
+    return entry.wasRunning
+      ? `stopped     the emulator at ${entry.stack.endpoint} kept for ${run}`
+      : `removed     the record of ${run}: its emulator had stopped at the end of its keep period`;
+  });
 }
 
 /** Runs local mode. Resolves when the simulation ends or the signal stops the real-clock run. */
@@ -359,6 +360,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       const now = Date.now();
       kept = {
         pid: keepable.pid,
+        ...(keepable.reaperPid !== undefined ? { reaperPid: keepable.reaperPid } : {}),
         since: new Date(now).toISOString(),
         until: new Date(now + keepMs).toISOString(),
         simulated: { from: new Date(window.from).toISOString(), until: new Date(window.until).toISOString() },

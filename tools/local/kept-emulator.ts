@@ -65,9 +65,9 @@ export async function stopEmulatorProcess(pid: number, graceMs = 3000): Promise<
 
 /**
  * The reaper, run as `node -e <script> <parentPid> <emulatorPid> <url> <stateDir>`. Every second:
- * done when the emulator is gone; waits while the run is alive; after it, waits while a record in
- * `stateDir` keeps this emulator (`kept.pid`, `kept.until`), then stops the emulator. When the run
- * died without keeping it, the run's record (at this emulator) is removed too.
+ * done when the emulator is gone; when a record in `stateDir` keeps this emulator (`kept.pid`),
+ * stops it once `kept.until` has passed; otherwise waits while the run is alive, and stops it
+ * when the run is gone without keeping it (removing the run's record at this emulator too).
  */
 export const REAPER_SCRIPT = `
 const fs = require('node:fs');
@@ -103,9 +103,9 @@ const stop = () => {
 };
 const tick = () => {
   if (!alive(emulatorPid)) return process.exit(0);
-  if (alive(parentPid)) return setTimeout(tick, 1000);
   const until = keptUntil();
-  if (until !== undefined && Date.now() < until) return setTimeout(tick, Math.min(1000, until - Date.now()));
+  if (until !== undefined) return Date.now() < until ? setTimeout(tick, Math.min(1000, until - Date.now())) : stop();
+  if (alive(parentPid)) return setTimeout(tick, 1000);
   stop();
 };
 tick();
@@ -125,6 +125,8 @@ export function startReaper(emulatorPid: number, url: string, stateDir: string, 
 /** An emulator this process started in its own process group, which may be kept after the run. */
 export interface DetachedEmulator extends LocalEndpoint {
   readonly pid: number;
+  /** Process id of its reaper. */
+  readonly reaperPid?: number;
   /** Lets the emulator outlive this process (its reaper stops it when the record's keep period ends). */
   keep(): void;
 }
@@ -172,7 +174,7 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
   const killOnExit = () => signalGroup(pid, 'SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
-  startReaper(pid, url, options.stateDir);
+  const reaper = startReaper(pid, url, options.stateDir);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   while (!(await emulatorAnswers(url, 1000))) {
@@ -191,6 +193,7 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
     url,
     owned: true,
     pid,
+    ...(reaper.pid !== undefined ? { reaperPid: reaper.pid } : {}),
     reset: async () => {
       await fetch(`${url}/moto-api/reset`, { method: 'POST' });
     },
@@ -207,6 +210,12 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
   };
 }
 
+/** A kept emulator's record that {@link stopKeptEmulators} removed. */
+export interface StoppedEmulator extends LocalStackEntry {
+  /** False when the emulator had already stopped (its keep period was over). */
+  readonly wasRunning: boolean;
+}
+
 /**
  * Stops the emulators that finished simulations keep (records with `kept` in `stateDir`) and
  * removes their records. An emulator is signalled only while its endpoint still answers (a
@@ -214,14 +223,15 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
  *
  * @returns the records that were removed.
  */
-export async function stopKeptEmulators(stateDir: string): Promise<LocalStackEntry[]> {
-  const stopped: LocalStackEntry[] = [];
+export async function stopKeptEmulators(stateDir: string): Promise<StoppedEmulator[]> {
+  const stopped: StoppedEmulator[] = [];
   for (const entry of listLocalStacks(stateDir)) {
     const kept = entry.stack.kept;
     if (!kept) continue;
-    if (processAlive(kept.pid) && (await emulatorAnswers(entry.stack.endpoint))) await stopEmulatorProcess(kept.pid);
+    const wasRunning = processAlive(kept.pid) && (await emulatorAnswers(entry.stack.endpoint));
+    if (wasRunning) await stopEmulatorProcess(kept.pid);
     rmSync(entry.file, { force: true });
-    stopped.push(entry);
+    stopped.push({ ...entry, wasRunning });
   }
   return stopped;
 }

@@ -153,6 +153,8 @@ export interface LocalStackFile {
 export interface KeptEmulator {
   /** Process id of the emulator; it leads its own process group. */
   readonly pid: number;
+  /** Process id of the reaper that stops it when the period ends. */
+  readonly reaperPid?: number;
   /** When the simulation ended (ISO). */
   readonly since: string;
   /** When it is stopped (ISO). */
