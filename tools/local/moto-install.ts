@@ -147,10 +147,10 @@ const ALTERNATIVES =
   `or install moto yourself (pip install '${MOTO_REQUIREMENT}') so that moto_server is on PATH, ` +
   'or set AWS_ENDPOINT_URL to a running LocalStack or moto endpoint';
 
-/** The last lines of a command's output, for an error message. */
+/** The last lines of a command's error output (of its output when it wrote no errors), for an error message. */
 function tail(result: CommandResult, lines = 5): string {
   if (result.error) return result.error.message;
-  const text = `${result.stderr}\n${result.stdout}`.trim();
+  const text = result.stderr.trim() || result.stdout.trim();
   return text === '' ? 'no output' : text.split('\n').slice(-lines).join('\n');
 }
 
@@ -231,8 +231,9 @@ async function install(
   const created = await run('python3', ['-m', 'venv', venv.dir]);
   if (created.status !== 0 || !existsSync(venv.python)) {
     throw new EmulatorUnavailableError(
-      `could not create the Python virtual environment ${shown(venv.dir)}: 'python3 -m venv' failed (${exit(created)}: ${tail(created)}). ` +
-        `Install Python's venv module (Debian/Ubuntu: sudo apt-get install python3-venv) and run again; ${ALTERNATIVES}`,
+      `could not create the Python virtual environment ${shown(venv.dir)}: 'python3 -m venv' failed (${exit(created)}). ` +
+        `Install Python's venv module (Debian/Ubuntu: sudo apt-get install python3-venv) and run again; ${ALTERNATIVES}.\n` +
+        `python3 -m venv said:\n${tail(created)}`,
     );
   }
 
@@ -240,9 +241,9 @@ async function install(
   const pip = await run(venv.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT]);
   if (pip.status !== 0) {
     throw new EmulatorUnavailableError(
-      `could not install ${MOTO_REQUIREMENT} into ${shown(venv.dir)}: pip failed (${exit(pip)}: ${tail(pip)}). ` +
-        'Check that PyPI is reachable (behind a proxy set HTTPS_PROXY; for a mirror set PIP_INDEX_URL) and run again; ' +
-        ALTERNATIVES,
+      `could not install ${MOTO_REQUIREMENT} into ${shown(venv.dir)}: pip failed (${exit(pip)}). ` +
+        `Check that PyPI is reachable (behind a proxy set HTTPS_PROXY; for a mirror set PIP_INDEX_URL) and run again; ${ALTERNATIVES}.\n` +
+        `pip said:\n${tail(pip)}`,
     );
   }
   if (!existsSync(venv.server)) {

@@ -218,8 +218,9 @@ describe('finding moto_server', () => {
       }),
     ).rejects.toThrow(
       new EmulatorUnavailableError(
-        `could not create the Python virtual environment .local/moto-venv: 'python3 -m venv' failed (exit code 1: ${noEnsurepip}). ` +
-          `Install Python's venv module (Debian/Ubuntu: sudo apt-get install python3-venv) and run again; ${alternatives}`,
+        "could not create the Python virtual environment .local/moto-venv: 'python3 -m venv' failed (exit code 1). " +
+          `Install Python's venv module (Debian/Ubuntu: sudo apt-get install python3-venv) and run again; ${alternatives}.\n` +
+          `python3 -m venv said:\n${noEnsurepip}`,
       ),
     );
     const offline = 'ERROR: Could not find a version that satisfies the requirement moto[server]==5.2.1 (from versions: none)\nERROR: No matching distribution found for moto[server]==5.2.1';
@@ -227,12 +228,13 @@ describe('finding moto_server', () => {
       attempt({
         'python3 --version': { status: 0, stdout: 'Python 3.11.7\n', stderr: '' },
         'python3 -m': makeVenv,
-        [`${venv.python} -m`]: { status: 1, stdout: '', stderr: `${offline}\n` },
+        [`${venv.python} -m`]: { status: 1, stdout: 'Looking in indexes: https://pypi.org/simple\n', stderr: `${offline}\n` },
       }),
     ).rejects.toThrow(
       new EmulatorUnavailableError(
-        `could not install moto[server]==5.2.1 into .local/moto-venv: pip failed (exit code 1: ${offline}). ` +
-          `Check that PyPI is reachable (behind a proxy set HTTPS_PROXY; for a mirror set PIP_INDEX_URL) and run again; ${alternatives}`,
+        'could not install moto[server]==5.2.1 into .local/moto-venv: pip failed (exit code 1). ' +
+          `Check that PyPI is reachable (behind a proxy set HTTPS_PROXY; for a mirror set PIP_INDEX_URL) and run again; ${alternatives}.\n` +
+          `pip said:\n${offline}`,
       ),
     );
     expect(existsSync(venv.marker)).toBe(false);
