@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { ScheduledJobsError } from '../../lib/contract';
 import type { LocalFunction, LocalStackFile } from './local-stack';
 import { findLocalFunction } from './local-stack';
 
@@ -35,19 +36,11 @@ export interface InvocationResult {
   readonly durationMs: number;
 }
 
-export class FunctionNotFoundError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FunctionNotFoundError';
-  }
-}
+/** No function of the local stack has the name, ARN or job name asked for; the message lists them. */
+export class FunctionNotFoundError extends ScheduledJobsError {}
 
-export class HandlerLoadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'HandlerLoadError';
-  }
-}
+/** A function's handler module is missing, fails to load, or does not export the handler. */
+export class HandlerLoadError extends ScheduledJobsError {}
 
 export interface LocalLambdaOptions {
   readonly stack: Pick<LocalStackFile, 'functions' | 'region' | 'endpoint' | 'stackName'>;

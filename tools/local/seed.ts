@@ -12,17 +12,14 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ScheduledJobsError } from '../../lib/contract';
 import type { SeedContext, SeedHook } from '../../lambdas/runtime/seed';
 import type { LocalStackFile } from './local-stack';
 
 export type { SeedContext, SeedHook } from '../../lambdas/runtime/seed';
 
-export class SeedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SeedError';
-  }
-}
+/** A seed hook could not be found, loaded or run; the message names the hook. */
+export class SeedError extends ScheduledJobsError {}
 
 /** The names a job folder's seed hook may have, in the order they are looked for. */
 export const SEED_FILE_NAMES: readonly string[] = ['seed.ts', 'seed.js', 'seed.mjs'];
