@@ -51,6 +51,18 @@ export function parseDuration(text: string, option: string): number {
   return Number(match[1]) * UNIT_MS[match[2].toLowerCase()];
 }
 
+/** `--keep`: `0`, seconds (`90s`) or a duration (`30m`, `2h`). */
+export function parseKeep(text: string): number {
+  if (/^\s*0+\s*$/.test(text)) return 0;
+  const seconds = /^\s*(\d+)\s*s\s*$/i.exec(text);
+  if (seconds) return Number(seconds[1]) * 1000;
+  try {
+    return parseDuration(text, '--keep');
+  } catch (error) {
+    throw new DevOptionError(`--keep: expected 0 or a duration (90s, 30m, 2h), got '${text}'`, { cause: error });
+  }
+}
+
 /**
  * The start of a simulation: an ISO instant.
  *

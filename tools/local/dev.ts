@@ -17,7 +17,7 @@ import { PlatformOutput, WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
-import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summaryTable } from './dev-report';
+import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summaryTable } from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
@@ -145,18 +145,6 @@ export function pickStack(stacks: readonly StackArtifact[], wanted: string | und
     throw new StackSelectionError(`no stack of the app holds a JobPlatform (stacks: ${names}): add one, or choose a stack with --stack`);
   }
   return stacks[0];
-}
-
-/** `--keep`: `0`, seconds (`90s`) or a duration (`30m`, `2h`). */
-export function parseKeep(text: string): number {
-  if (/^\s*0+\s*$/.test(text)) return 0;
-  const seconds = /^\s*(\d+)\s*s\s*$/i.exec(text);
-  if (seconds) return Number(seconds[1]) * 1000;
-  try {
-    return parseDuration(text, '--keep');
-  } catch (error) {
-    throw new DevOptionError(`--keep: expected 0 or a duration (90s, 30m, 2h), got '${text}'`, { cause: error });
-  }
 }
 
 /**

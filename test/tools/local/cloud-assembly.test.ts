@@ -14,6 +14,7 @@ import {
   SynthesisError,
   type StackArtifact,
 } from '../../../tools/local/cloud-assembly';
+import { hasJobPlatform, pickStack, StackSelectionError } from '../../../tools/local/dev';
 
 const project = resolve(__dirname, '..', '..', '..', '.local', `test-assembly-${process.pid}`);
 
@@ -128,5 +129,37 @@ describe('cloud assembly', () => {
     expect(() => functionCodeDir(stack, '/assembly', 'Fn', { S3Key: 'gone.zip' }, undefined, inlineDir)).toThrow(
       "stack 'S': function Fn has code local mode cannot find (S3Key \"gone.zip\" is not a file asset of this assembly)",
     );
+  });
+});
+
+describe('the stack cdk-jobs dev runs', () => {
+  const artifact = (stackName: string, outputs: Record<string, unknown> = {}): StackArtifact => ({
+    id: stackName,
+    stackName,
+    templateFile: `${stackName}.template.json`,
+    template: { Resources: {}, Outputs: outputs } as StackArtifact['template'],
+    assets: new Map(),
+  });
+  const platform = (stackName: string) => artifact(stackName, { JobsTableName: { Value: 't' }, FailureInboxUrl: { Value: 'u' } });
+
+  it('is the only stack with a JobPlatform among the stacks of the app', () => {
+    expect(hasJobPlatform(platform('Jobs'))).toBe(true);
+    expect(hasJobPlatform(artifact('Web', { Url: { Value: 'x' } }))).toBe(false);
+    expect(pickStack([artifact('Network'), platform('Jobs'), artifact('Web')], undefined).stackName).toBe('Jobs');
+  });
+
+  it('lists the stacks with a JobPlatform when there are several', () => {
+    expect(() => pickStack([platform('Orders'), artifact('Web'), platform('Billing')], undefined)).toThrow(
+      new StackSelectionError('2 stacks of the app hold a JobPlatform (Orders, Billing): choose one with --stack'),
+    );
+    expect(pickStack([platform('Orders'), platform('Billing')], 'Billing').stackName).toBe('Billing');
+  });
+
+  it('is the only stack of an app without a JobPlatform, else an error naming the stacks', () => {
+    expect(pickStack([artifact('Solo')], undefined).stackName).toBe('Solo');
+    expect(() => pickStack([artifact('A'), artifact('B')], undefined)).toThrow(
+      new StackSelectionError('no stack of the app holds a JobPlatform (stacks: A, B): add one, or choose a stack with --stack'),
+    );
+    expect(() => pickStack([platform('Jobs')], 'Nope')).toThrow(new StackSelectionError("--stack: no stack 'Nope' in the app (stacks: Jobs)"));
   });
 });

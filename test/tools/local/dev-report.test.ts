@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseUntil, runLine, summarize, summaryTable } from '../../../tools/local/dev-report';
+import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summarize, summaryTable } from '../../../tools/local/dev-report';
 import type { LocalRun } from '../../../tools/local/local-scheduler';
 
 const start = Date.UTC(2026, 2, 1, 10, 30, 0);
@@ -54,6 +54,20 @@ describe('parseDuration', () => {
     expect(() => parseDuration('hourly', '--watchdog-every')).toThrow(
       new DevOptionError("--watchdog-every: expected a positive duration (30m, 1h, 2d, 1w), got 'hourly'"),
     );
+  });
+});
+
+describe('parseKeep', () => {
+  it('reads 0 (stop at once), seconds and durations', () => {
+    expect(parseKeep('0')).toBe(0);
+    expect(parseKeep('90s')).toBe(90_000);
+    expect(parseKeep('30m')).toBe(1_800_000);
+    expect(parseKeep('2h')).toBe(7_200_000);
+  });
+
+  it('names --keep and what it expected', () => {
+    expect(() => parseKeep('forever')).toThrow(new DevOptionError("--keep: expected 0 or a duration (90s, 30m, 2h), got 'forever'"));
+    expect(() => parseKeep('-5m')).toThrow(new DevOptionError("--keep: expected 0 or a duration (90s, 30m, 2h), got '-5m'"));
   });
 });
 

@@ -3,7 +3,8 @@
  * the emulator stays up for `--keep` so the other commands can inspect the run; `--stop` stops it.
  */
 import { Command, Option } from 'commander';
-import { parseKeep, runDev, stopKept } from '../../local/dev';
+import { runDev, stopKept } from '../../local/dev';
+import { parseKeep } from '../../local/dev-report';
 import { localDir } from '../../local/local-stack';
 
 interface DevCommandOptions {
