@@ -1,8 +1,10 @@
 /**
- * Retries for partial failures the AWS SDK does not retry by itself: keys listed in a
- * DeleteObjects `Errors` array, items returned as BatchWriteItem `UnprocessedItems`. Whole-request
- * failures (503 SlowDown, throttling, 500) are retried by the SDK's own retry strategy: configure
- * it with {@link sdkRetryConfig} instead of wrapping calls here.
+ * The project's one policy for AWS calls. Whole-request failures (throttling, 503 SlowDown, 5xx)
+ * are retried by the SDK's own retry strategy: every client the platform creates is built with
+ * {@link sdkRetryConfig}, and no call is wrapped in a retry loop of ours. What the SDK cannot
+ * retry, because the request succeeded and only some items failed (keys in a DeleteObjects
+ * `Errors` array, BatchWriteItem `UnprocessedItems`, BatchGetItem `UnprocessedKeys`), goes through
+ * {@link retryRemaining}.
  */
 
 /** Backoff settings: exponential with "full jitter" (a uniform delay in [0, min(cap, base * 2^n))). */
