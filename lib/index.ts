@@ -3,6 +3,7 @@ export * from './contract';
 export * from './job-name';
 export * from './job-monitoring';
 export * from './job-platform';
+export * from './job-base';
 export * from './scheduled-job';
 export * from './shared-role-lambda-invoke';
 export * from './bundling';

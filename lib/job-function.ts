@@ -1,9 +1,10 @@
 /**
- * What every kind of job shares, whatever triggers it: the function (bundled or passed), its
+ * The parts every kind of job shares, whatever triggers it: the function (bundled or passed), its
  * asynchronous invoke configuration with the failure inbox as on-failure destination, the job's
  * environment, its access to the state table, the right to invoke itself (`continueLater`), its
- * alarms, metrics and dashboard row. `ScheduledJob` adds a recurring schedule; `OneTimeJob` a
- * group of one-time schedules created at runtime.
+ * alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
+ * a job from them; `ScheduledJob` adds a recurring schedule, `OneTimeJob` a group of one-time
+ * schedules created at runtime.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
@@ -187,7 +188,7 @@ export function checkDuration(
 
 /**
  * Builds a job's function and everything around it in `scope` (children `Role`, `LogGroup`,
- * `Function`, `HealthAlarm`, `DurationAlarm`): the bundled function or the passed one with its
+ * `Function`, `HealthAlarm`): the bundled function or the passed one with its
  * async invoke config (retries, max event age, on-failure = the failure inbox), the job's
  * environment, read/write on the state table, the right to invoke itself, metrics and alarms.
  * The caller registers the job with the platform once its own fields are set.

@@ -4,46 +4,22 @@
  * at runtime with `OneTimeScheduler` (`lambdas/runtime/once.ts`), in the platform's one-time
  * schedule group; each fires once and deletes itself.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { oneTimeEnvNames, oneTimeNamePrefix } from './contract';
-import { JobConfigurationError } from './contract';
-import {
-  addJobEnvironment,
-  buildJobFunction,
-  checkDuration,
-  checkInteger,
-  validateJobFunctionProps,
-  type JobFunctionProps,
-} from './job-function';
-import type { JobAlarms, JobMetrics } from './job-monitoring';
-import { jobNameFromId, validateJobName } from './job-name';
-import type { JobPlatform } from './job-platform';
-import { OverlapPolicy } from './contract';
+import { oneTimeEnvNames, oneTimeNamePrefix, OverlapPolicy } from './contract';
+import { JobBase, type JobBaseProps } from './job-base';
 import { nagResource } from './nag';
 
 /** Props of {@link OneTimeJob}. */
-export interface OneTimeJobProps extends JobFunctionProps {
+export interface OneTimeJobProps extends JobBaseProps {
   /**
    * What the job does (the function's description).
    * @default - "runs once for each one-time schedule created for it"
    */
   readonly description?: string;
-  /**
-   * Scheduler's retries of a delivery to Lambda that failed (0-185); after the last, the event
-   * goes to the failure inbox. Written into every one-time schedule.
-   * @default 185
-   */
-  readonly deliveryRetryAttempts?: number;
-  /**
-   * How long Scheduler retries a failed delivery (1 minute to 24 hours) before the event goes to
-   * the failure inbox. Written into every one-time schedule.
-   * @default Duration.hours(1)
-   */
-  readonly deliveryMaxEventAge?: Duration;
   /**
    * What a run does while another run of the job is going. One-time runs are independent (a
    * reminder for one customer does not wait for another's), and many can be due at the same
@@ -52,9 +28,6 @@ export interface OneTimeJobProps extends JobFunctionProps {
    */
   readonly overlap?: OverlapPolicy;
 }
-
-const DEFAULT_DELIVERY_RETRY_ATTEMPTS = 185;
-const DEFAULT_DELIVERY_MAX_EVENT_AGE = Duration.hours(1);
 
 /** The scheduler actions `grantSchedule` allows on this job's schedules. */
 export const ONE_TIME_SCHEDULE_ACTIONS: readonly string[] = [
@@ -77,65 +50,21 @@ export const ONE_TIME_SCHEDULE_ACTIONS: readonly string[] = [
  * // in subscriptionsFunction:
  * // await OneTimeScheduler.fromEnvironment('payment-reminder').schedule({ key, at, timeZone, payload });
  */
-export class OneTimeJob extends Construct implements iam.IGrantable {
-  /** The job's name (every one-time schedule's name starts with `<jobName>.`). */
-  public readonly jobName: string;
-  /** The function that runs the job. */
-  public readonly function: lambda.IFunction;
-  /** The bundled handler file (absolute), when the job was declared with `entry`. */
-  public readonly entry?: string;
-  /** The function timeout the alarms and the lease are based on. */
-  public readonly timeout: Duration;
-  /** The overlap policy. */
-  public readonly overlap: OverlapPolicy;
-  /** The job's metrics. */
-  public readonly metrics: JobMetrics;
-  /** The job's alarms (undefined when disabled through `alarms.enabled`). */
-  public readonly alarms?: JobAlarms;
-  /** The platform the job belongs to. */
-  public readonly platform: JobPlatform;
+export class OneTimeJob extends JobBase {
   /** The schedule group its one-time schedules live in (the platform's one-time group). */
   public readonly scheduleGroup: scheduler.IScheduleGroup;
-  /** Scheduler's delivery retries, written into every one-time schedule. */
-  public readonly deliveryRetryAttempts: number;
-  /** Scheduler's delivery maximum event age, written into every one-time schedule. */
-  public readonly deliveryMaxEventAge: Duration;
-  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: OneTimeJobProps) {
-    super(scope, id);
-    const jobName = props.jobName ?? jobNameFromId(id);
-    validateJobName(jobName);
-    this.jobName = jobName;
-    this.platform = props.platform;
-    this.overlap = props.overlap ?? OverlapPolicy.ALLOW;
-    validateProps(jobName, props);
-    this.deliveryRetryAttempts = props.deliveryRetryAttempts ?? DEFAULT_DELIVERY_RETRY_ATTEMPTS;
-    this.deliveryMaxEventAge = props.deliveryMaxEventAge ?? DEFAULT_DELIVERY_MAX_EVENT_AGE;
-
-    const parts = buildJobFunction(this, jobName, props, {
-      kind: 'one-time job',
-      description: props.description ?? 'runs once for each one-time schedule created for it',
-      overlap: this.overlap,
-    });
-    this.function = parts.function;
-    this.entry = parts.entry;
-    this.timeout = parts.timeout;
-    this.metrics = parts.metrics;
-    this.alarms = parts.alarms;
-    this.grantPrincipal = this.function.grantPrincipal;
-
-    // The role Scheduler assumes for the platform's schedules invokes this function and sends
-    // what it could not deliver to the failure inbox (the schedules' dead-letter queue).
+    super(scope, id, props, ONE_TIME_JOB);
+    // The role Scheduler assumes for the platform's schedules sends what it could not deliver to
+    // the failure inbox (the schedules' dead-letter queue); register() lets it invoke the function.
     this.scheduleGroup = props.platform.oneTimeScheduleGroup;
-    props.platform.grantSchedulerInvoke(this.function);
     iam.Grant.addToPrincipal({
       grantee: props.platform.schedulerRole,
       actions: ['sqs:SendMessage'],
       resourceArns: [props.platform.failureInbox.queueArn],
     });
-
-    props.platform.registerJob(this);
+    this.register();
   }
 
   /** The prefix of every one-time schedule name of this job (`<jobName>.`). */
@@ -207,15 +136,6 @@ export class OneTimeJob extends Construct implements iam.IGrantable {
     return schedules.combine(list).combine(passRole);
   }
 
-  /**
-   * Adds an environment variable to the job's function. Only for bundled jobs and passed
-   * `lambda.Function`s.
-   */
-  public addEnvironment(key: string, value: string): this {
-    addJobEnvironment(this.jobName, this.function, key, value);
-    return this;
-  }
-
   /** Records for cdk-nag why the two wildcard resources of `grantSchedule` are as narrow as IAM allows. */
   private acknowledgeGrant(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
@@ -239,14 +159,12 @@ export class OneTimeJob extends Construct implements iam.IGrantable {
   }
 }
 
-function validateProps(job: string, props: OneTimeJobProps): void {
-  const fail = (message: string): never => {
-    throw new JobConfigurationError(`job '${job}': ${message}`);
-  };
-  validateJobFunctionProps(props, fail);
-  checkInteger('deliveryRetryAttempts', props.deliveryRetryAttempts, 0, 185, fail);
-  checkDuration('deliveryMaxEventAge', props.deliveryMaxEventAge, 60, 86_400, '1 minute to 24 hours', fail);
-}
+/** What a one-time job adds to {@link JobBase}: its description and default overlap. */
+const ONE_TIME_JOB = {
+  kind: 'one-time job',
+  defaultOverlap: OverlapPolicy.ALLOW,
+  describe: (_job: string, props: OneTimeJobProps): string => props.description ?? 'runs once for each one-time schedule created for it',
+};
 
 /** The `lambda.Function` behind a grantee (a function, or a job built around one), if any. */
 function lambdaFunctionOf(grantee: iam.IGrantable): lambda.Function | undefined {
