@@ -129,7 +129,7 @@ function renderEntryPoint(checker: ts.TypeChecker, entry: EntryPoint, moduleSymb
     out.push('### Functions', '', '| Function | Description |', '| --- | --- |');
     for (const f of functions) {
       for (const overload of functionDeclarations(f.symbol)) {
-        out.push(row([code(functionSignature(f.name, overload)), signatureDoc(checker, overload) || describe(checker, f.symbol)]));
+        out.push(row([code(functionSignature(checker, f.name, overload)), signatureDoc(checker, overload) || describe(checker, f.symbol)]));
       }
     }
     out.push('');
@@ -154,8 +154,17 @@ function renderClass(
   const decl = declarationOf(entry.symbol, ts.isClassDeclaration)!;
   const out: string[] = [`### ${entry.name}`, '', ...paragraph(describe(checker, entry.symbol))];
   const ctor = decl.members.find(ts.isConstructorDeclaration);
-  if (ctor) {
-    out.push('```ts', `new ${entry.name}(${ctor.parameters.map(parameterText).join(', ')})`, '```', '');
+  const isAbstract = (ts.getModifiers(decl) ?? []).some((m) => m.kind === ts.SyntaxKind.AbstractKeyword);
+  if (isAbstract) {
+    const subclasses = exports
+      .filter((e) => {
+        const other = declarationOf(e.symbol, ts.isClassDeclaration);
+        return other !== undefined && baseClass(checker, other) === decl;
+      })
+      .map((e) => code(e.name));
+    out.push(`Abstract: not created directly${subclasses.length > 0 ? `; extended by ${subclasses.join(', ')}` : ''}.`, '');
+  } else if (ctor && isPublic(ctor)) {
+    out.push('```ts', `new ${entry.name}(${ctor.parameters.map((p) => parameterText(checker, p)).join(', ')})`, '```', '');
   }
   const propsName = kind === 'construct' ? constructorPropsType(decl) : undefined;
   const props = propsName ? exports.find((e) => e.name === propsName) : undefined;
@@ -224,7 +233,7 @@ function interfaceMethods(checker: ts.TypeChecker, decl: ts.InterfaceDeclaration
   for (const member of decl.members) {
     if (!ts.isMethodSignature(member)) continue;
     const symbol = checker.getSymbolAtLocation(member.name);
-    rows.push({ cells: [code(methodSignature(member)), signatureDoc(checker, member) || (symbol ? describe(checker, symbol) : '')] });
+    rows.push({ cells: [code(methodSignature(checker, member)), signatureDoc(checker, member) || (symbol ? describe(checker, symbol) : '')] });
   }
   return rows;
 }
@@ -249,8 +258,39 @@ function baseInterfaces(checker: ts.TypeChecker, decl: ts.InterfaceDeclaration):
   return bases;
 }
 
-/** Public properties and methods of a class, static ones first, in declaration order. */
+/**
+ * Public properties and methods of a class: those inherited from project classes first (a base's
+ * member the class redeclares is shown once, with the class's own text), then its own, static ones
+ * first, in declaration order.
+ */
 function classMembers(checker: ts.TypeChecker, decl: ts.ClassDeclaration): Row[] {
+  const rows: Row[] = [];
+  const base = baseClass(checker, decl);
+  if (base) {
+    rows.push(...classMembers(checker, base).filter((r) => !r.cells[0]!.startsWith(`\`${base.name?.getText()}.`)));
+  }
+  for (const own of ownClassMembers(checker, decl)) {
+    const existing = rows.findIndex((r) => memberName(r) === memberName(own));
+    if (existing >= 0) rows[existing] = own;
+    else rows.push(own);
+  }
+  return rows;
+}
+
+/** The member's name in its first cell (`` `name?` ``, `` `name(args): T` ``). */
+function memberName(row: Row): string {
+  return /^`(?:[\w$]+\.)?([\w$]+)/.exec(row.cells[0]!)?.[1] ?? row.cells[0]!;
+}
+
+/** The class a class extends, when it is declared in the project (not in a library). */
+function baseClass(checker: ts.TypeChecker, decl: ts.ClassDeclaration): ts.ClassDeclaration | undefined {
+  const expression = decl.heritageClauses?.find((c) => c.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  const symbol = expression ? checker.getSymbolAtLocation(expression) : undefined;
+  const base = symbol ? declarationOf(resolveAlias(checker, symbol), ts.isClassDeclaration) : undefined;
+  return base && !/[\\/]node_modules[\\/]/.test(base.getSourceFile().fileName) ? base : undefined;
+}
+
+function ownClassMembers(checker: ts.TypeChecker, decl: ts.ClassDeclaration): Row[] {
   const rows: Row[] = [];
   const members = [...decl.members].sort((a, b) => Number(isStatic(b)) - Number(isStatic(a)));
   for (const member of members) {
@@ -267,7 +307,7 @@ function classMembers(checker: ts.TypeChecker, decl: ts.ClassDeclaration): Row[]
       if (member.body !== undefined && members.some((m) => m !== member && m.name?.getText() === name && ts.isMethodDeclaration(m) && !m.body)) {
         continue; // the implementation of overloads: its signatures are shown instead
       }
-      rows.push({ cells: [code(prefix + methodSignature(member)), 'method', signatureDoc(checker, member) || description] });
+      rows.push({ cells: [code(prefix + methodSignature(checker, member)), 'method', signatureDoc(checker, member) || description] });
     } else if (ts.isGetAccessorDeclaration(member)) {
       const type = member.type ? normalise(member.type.getText()) : '';
       rows.push({ cells: [code(prefix + name), code(type), description] });
@@ -327,23 +367,25 @@ function resolveAlias(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
   return symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
 }
 
-function parameterText(parameter: ts.ParameterDeclaration): string {
+function parameterText(checker: ts.TypeChecker, parameter: ts.ParameterDeclaration): string {
   const name = parameter.name.getText();
   const optional = parameter.questionToken || parameter.initializer ? '?' : '';
-  const type = parameter.type ? `: ${normalise(parameter.type.getText())}` : '';
+  // A parameter with a default and no annotation: the type the compiler infers (widened: `string`).
+  const inferred = () => checker.typeToString(checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(parameter)));
+  const type = parameter.type ? `: ${normalise(parameter.type.getText())}` : `: ${inferred()}`;
   return `${parameter.dotDotDotToken ? '...' : ''}${name}${optional}${type}`;
 }
 
-function methodSignature(member: ts.MethodDeclaration | ts.MethodSignature): string {
+function methodSignature(checker: ts.TypeChecker, member: ts.MethodDeclaration | ts.MethodSignature): string {
   const typeParameters = member.typeParameters ? `<${member.typeParameters.map((t) => normalise(t.getText())).join(', ')}>` : '';
   const returns = member.type ? `: ${normalise(member.type.getText())}` : '';
-  return `${member.name.getText()}${typeParameters}(${member.parameters.map(parameterText).join(', ')})${returns}`;
+  return `${member.name.getText()}${typeParameters}(${member.parameters.map((p) => parameterText(checker, p)).join(', ')})${returns}`;
 }
 
-function functionSignature(name: string, decl: ts.FunctionDeclaration): string {
+function functionSignature(checker: ts.TypeChecker, name: string, decl: ts.FunctionDeclaration): string {
   const typeParameters = decl.typeParameters ? `<${decl.typeParameters.map((t) => normalise(t.getText())).join(', ')}>` : '';
   const returns = decl.type ? `: ${normalise(decl.type.getText())}` : '';
-  return `${name}${typeParameters}(${decl.parameters.map(parameterText).join(', ')})${returns}`;
+  return `${name}${typeParameters}(${decl.parameters.map((p) => parameterText(checker, p)).join(', ')})${returns}`;
 }
 
 /** The TSDoc summary of a symbol, `{@link X}` rendered as code. */
