@@ -701,8 +701,10 @@ export class JobStateStore {
    */
   async getStates(jobs: readonly string[]): Promise<Map<string, JobStateItem | undefined>> {
     const found = new Map<string, JobStateItem>();
-    for (let i = 0; i < jobs.length; i += MAX_BATCH_GET) {
-      const keys: Record<string, unknown>[] = jobs.slice(i, i + MAX_BATCH_GET).map((job) => this.key(job, StateKeys.state));
+    // BatchGetItem rejects a request that names a key twice.
+    const unique = [...new Set(jobs)];
+    for (let i = 0; i < unique.length; i += MAX_BATCH_GET) {
+      const keys: Record<string, unknown>[] = unique.slice(i, i + MAX_BATCH_GET).map((job) => this.key(job, StateKeys.state));
       const { remaining } = await retryRemaining<Record<string, unknown>, Record<string, unknown>>(
         keys,
         async (toRead) => {

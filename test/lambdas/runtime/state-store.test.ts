@@ -173,6 +173,16 @@ describe('JobStateStore.getStates', () => {
     expect(states.get('job-7')).toBeUndefined();
   });
 
+  it('asks for a job named twice once', async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [{ pk: 'JOB#a', sk: 'STATE', paused: true }] } });
+    const states = await store.getStates(['a', 'b', 'a']);
+    expect(ddbMock).toReceiveCommandWith(BatchGetCommand, {
+      RequestItems: { [TABLE]: { Keys: [{ pk: 'JOB#a', sk: 'STATE' }, { pk: 'JOB#b', sk: 'STATE' }], ConsistentRead: true } },
+    });
+    expect([...states.keys()]).toEqual(['a', 'b']);
+    expect(states.get('a')).toMatchObject({ paused: true });
+  });
+
   it('fails naming the table when keys stay unprocessed after every attempt', async () => {
     ddbMock.on(BatchGetCommand).resolves({ UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'JOB#a', sk: 'STATE' }] } } });
     const stubborn = new JobStateStore({ client: ddb, tableName: TABLE, unprocessedKeysBackoff: { maxAttempts: 3, sleep: async () => undefined } });
