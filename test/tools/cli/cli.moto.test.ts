@@ -183,7 +183,8 @@ describe('jobs run and history', () => {
     await nextSecond();
     const failed = await jobs(['run', 'nightly-report', '--local', '--payload', '{"fail":true,"note":"by hand"}']);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toBe('');
+    // The handler's output goes to a log file under .local/logs/<job>/, named on stderr.
+    expect(failed.stderr).toMatch(/^logs: \.local\/logs\/nightly-report\/[^/]+\.log\n$/);
     expect(failed.stdout).toMatch(
       /^nightly-report: FAILED: RequestedFailureError: nightly-report failed on request \(slot \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z\)\n$/,
     );
@@ -455,7 +456,7 @@ describe('jobs failures and redrive', () => {
 
     expect(result).toEqual({
       code: 1,
-      stderr: '',
+      stderr: expect.stringMatching(/^logs: \.local\/logs\/weekday-sync\/[^/]+\.log\nlogs: \.local\/logs\/nightly-report\/[^/]+\.log\nlogs: \.local\/logs\/legacy-export\/[^/]+\.log\n$/),
       stdout:
         table([
           ['JOB', 'SLOT', 'LAYER', 'RESULT', 'MESSAGE'],
