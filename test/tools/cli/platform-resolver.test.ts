@@ -210,6 +210,14 @@ describe('resolvePlatform', () => {
       );
     });
 
+    it('finds it at an endpoint that has no local record (LocalStack)', async () => {
+      cfn.on(DescribeStacksCommand).resolves({ Stacks: [stackWith('Jobs', outputs)] });
+
+      const platform = await resolvePlatform({ endpoint: 'http://localhost:4566' }, deps());
+
+      expect(platform).toMatchObject({ mode: 'aws', stackName: 'Jobs', endpoint: 'http://localhost:4566' });
+    });
+
     it('says what went wrong listing the stacks', async () => {
       cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }));
 
