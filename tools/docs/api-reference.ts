@@ -430,7 +430,8 @@ function formatDefault(tag: string | undefined): string {
   if (tag.startsWith('- ')) return tag.slice(2);
   const head = firstToken(tag);
   const value = head.replace(/[;,]$/, '');
-  if (!looksLikeCode(value)) return tag;
+  // A lone word is a name (`after`, `setTimeout`): code too.
+  if (!looksLikeCode(value) && !(value === tag && /^[A-Za-z_$][\w$]*$/.test(value))) return tag;
   return `${code(value)}${tag.slice(value.length)}`;
 }
 
