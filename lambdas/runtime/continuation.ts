@@ -5,6 +5,7 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { JobEvent } from '../../lib/contract';
+import { sdkRetryConfig } from '../shared/retry';
 
 /** The global symbol local mode uses to receive continuation invokes. */
 export const LOCAL_INVOKE_SYMBOL = Symbol.for('cdk-scheduled-jobs.local-invoke');
@@ -35,7 +36,10 @@ function loadLambdaModule(): Promise<LambdaModule> {
 
 /** Invokes through the local-mode hook when installed, else through the Lambda API. */
 export class LambdaContinuationInvoker implements ContinuationInvoker {
-  /** @param client the Lambda client to use; by default one shared client, created on first use. */
+  /**
+   * @param client the Lambda client to use; by default one shared client, created on first use
+   *   with `sdkRetryConfig()` (a throttled Invoke is retried by the SDK)
+   */
   constructor(private readonly client?: LambdaClient) {}
 
   async invokeAsync(functionArnOrName: string, event: JobEvent): Promise<void> {
@@ -45,7 +49,7 @@ export class LambdaContinuationInvoker implements ContinuationInvoker {
       return;
     }
     const sdk = await loadLambdaModule();
-    const client = this.client ?? (sharedClient ??= new sdk.LambdaClient({}));
+    const client = this.client ?? (sharedClient ??= new sdk.LambdaClient(sdkRetryConfig()));
     const out = await client.send(
       new sdk.InvokeCommand({
         FunctionName: functionArnOrName,
