@@ -168,8 +168,10 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
   } finally {
     closeSync(log);
   }
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
   const pid = child.pid;
-  if (pid === undefined) throw new EmulatorUnavailableError(`could not start '${MOTO_BINARY}'`);
+  if (pid === undefined) throw new EmulatorUnavailableError(`could not start '${MOTO_BINARY}'`, { cause: spawnError });
   // Until kept, never outlive this process, however it ends (an uncaught error, process.exit).
   const killOnExit = () => signalGroup(pid, 'SIGKILL');
   process.once('exit', killOnExit);
@@ -178,14 +180,13 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   while (!(await emulatorAnswers(url, 1000))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (spawnError || child.exitCode !== null || Date.now() > deadline) {
       signalGroup(pid, 'SIGKILL');
       const output = readFileSync(options.logFile, 'utf8').slice(-4000);
-      throw new EmulatorUnavailableError(
-        child.exitCode !== null
-          ? `moto_server exited with code ${child.exitCode} before it answered on ${url}\n${output}`
-          : `moto_server did not answer on ${url} within ${options.startTimeoutMs ?? 30_000} ms\n${output}`,
-      );
+      let why = `moto_server did not answer on ${url} within ${options.startTimeoutMs ?? 30_000} ms`;
+      if (child.exitCode !== null) why = `moto_server exited with code ${child.exitCode} before it answered on ${url}`;
+      if (spawnError) why = `could not start '${MOTO_BINARY}': ${spawnError.message}`;
+      throw new EmulatorUnavailableError(`${why}\n${output}`, { cause: spawnError });
     }
     await new Promise((r) => setTimeout(r, 100));
   }
