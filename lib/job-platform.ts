@@ -12,13 +12,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_HANDLER_ASSETS_DIR, PLATFORM_HANDLERS, PREBUILT_HANDLER_FILE, prebuiltHandlerDir, type PlatformHandlerName } from './platform-assets';
 import { createPlatformFunction } from './platform-function';
 import {
   METRICS_NAMESPACE,
@@ -67,6 +67,13 @@ export interface JobPlatformProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The folder of the platform's prebuilt handlers (`<folder>/watchdog/index.js` and its source
+   * map, as `tools/build/bundle-handlers.ts` writes them when the package is built). The function
+   * is the same either way; only where its code comes from differs.
+   * @default - `assets/` beside the compiled library (`dist/assets/`) when it holds the watchdog; else the watchdog is bundled from its TypeScript source with esbuild at synth
+   */
+  readonly handlerAssetsDir?: string;
 }
 
 /** The CDK context key of the platform-wide switch. */
@@ -250,7 +257,7 @@ export class JobPlatform extends Construct {
     });
     this.notify(this.inboxAlarm);
 
-    const watchdog = this.createWatchdog(stack);
+    const watchdog = this.createWatchdog(stack, props.handlerAssetsDir);
     this.watchdog = watchdog;
     this.watchdogSchedule = new scheduler.Schedule(this, 'WatchdogSchedule', {
       scheduleName: WATCHDOG_SCHEDULE_NAME,
@@ -397,12 +404,13 @@ export class JobPlatform extends Construct {
     alarm.addOkAction(action);
   }
 
-  private createWatchdog(stack: Stack): nodejs.NodejsFunction {
+  private createWatchdog(stack: Stack, handlerAssetsDir: string | undefined): lambda.Function {
+    const prebuiltDir = this.prebuiltHandler('watchdog', handlerAssetsDir);
     const fn = createPlatformFunction(this, { role: 'WatchdogRole', logGroup: 'WatchdogLogGroup', function: 'Watchdog' }, {
       roleDescription: `Role of the scheduled-jobs watchdog of ${stack.stackName}`,
       logRetention: this.logRetention,
       description: 'Finds scheduled-job runs that should have started and did not; publishes MissedRuns',
-      entry: watchdogEntry(),
+      ...(prebuiltDir !== undefined ? { prebuiltDir } : { entry: handlerSource('watchdog') }),
       environment: {
         [WatchdogEnv.TABLE_NAME]: this.table.tableName,
         [WatchdogEnv.SCHEDULE_GROUP_NAME]: this.scheduleGroup.scheduleGroupName,
@@ -436,6 +444,24 @@ export class JobPlatform extends Construct {
     );
     this.table.grantReadWriteData(fn);
     return fn;
+  }
+
+  /**
+   * The prebuilt folder of a platform handler: from `handlerAssetsDir` when given (it must hold the
+   * handler), else from the package's assets when they were built, else undefined (bundle from source).
+   */
+  private prebuiltHandler(name: PlatformHandlerName, handlerAssetsDir: string | undefined): string | undefined {
+    if (handlerAssetsDir === undefined) {
+      return prebuiltHandlerDir(DEFAULT_HANDLER_ASSETS_DIR, name);
+    }
+    const dir = prebuiltHandlerDir(handlerAssetsDir, name);
+    if (dir === undefined) {
+      throw new JobConfigurationError(
+        `JobPlatform '${this.node.path}': handlerAssetsDir must hold the prebuilt ${name} (${name}/${PREBUILT_HANDLER_FILE}); ` +
+          `got '${handlerAssetsDir}', which has none (build it with tools/build/bundle-handlers.ts)`,
+      );
+    }
+    return dir;
   }
 
   /** The ARN of the schedule named `scheduleName` in the platform's group, known at synth time. */
@@ -488,9 +514,9 @@ export class JobPlatform extends Construct {
   }
 }
 
-/** `lambdas/watchdog/handler.ts` of this package, from source (`lib/`) or compiled (`dist/lib/`). */
-function watchdogEntry(): string {
-  return join(packageRoot(), 'lambdas', 'watchdog', 'handler.ts');
+/** The TypeScript source of a platform handler in this package, from source (`lib/`) or compiled (`dist/lib/`). */
+function handlerSource(name: PlatformHandlerName): string {
+  return join(packageRoot(), PLATFORM_HANDLERS[name]);
 }
 
 function packageRoot(): string {
