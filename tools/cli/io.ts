@@ -13,7 +13,7 @@ export interface OutputStream {
 export interface CliIo {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
-  /** The environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, `USER`, `JOBS_DEBUG`...). */
+  /** The environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, `USER`, `CDK_JOBS_DEBUG`...). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The project directory: `.local/<stack>.json` is looked up under it. */
   readonly cwd: string;

@@ -361,6 +361,16 @@ describe('the program against AWS (mocked clients)', () => {
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: fnArn('report') });
   });
 
+  it('prints the stack trace of an error with CDK_JOBS_DEBUG (or JOBS_DEBUG) set', async () => {
+    for (const variable of ['CDK_JOBS_DEBUG', 'JOBS_DEBUG']) {
+      const stderr = new Capture();
+      const code = await runCli(['list', '--stack', 'Nope'], { stdout: new Capture(), stderr, env: { AWS_REGION: 'eu-west-1', [variable]: '1' }, cwd: '/nonexistent' });
+
+      expect(code).toBe(3);
+      expect(stderr.text).toMatch(/^cdk-jobs: PlatformNotFoundError: no CloudFormation stack 'Nope' .*\nPlatformNotFoundError: no CloudFormation stack 'Nope' .*\n {4}at /);
+    }
+  });
+
   it('exits 3 when the stack does not exist', async () => {
     const result = await jobs(['list', '--stack', 'Nope']);
 

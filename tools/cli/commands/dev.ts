@@ -52,7 +52,7 @@ export function devCommand(): Command {
     .option('--no-seed', 'do not seed demo data')
     .option('--endpoint <url>', 'use this AWS emulator (LocalStack, moto) instead of starting moto_server (default: $AWS_ENDPOINT_URL)')
     .option('--app <command>', "the command that runs the CDK app (default: the 'app' of cdk.json)")
-    .option('--stack <name>', 'the stack to run when the app has several')
+    .option('--stack <name>', 'the stack to run when several stacks of the app hold a JobPlatform (default: the one that does)')
     .option('--verbose', 'also print what the handlers log (always written to .local/logs/<stack>.log)')
     .addOption(new Option('--region <region>', 'region of the local stack').env('AWS_REGION').default('us-east-1'))
     .option('--no-progress', 'no progress bar during a simulation')
