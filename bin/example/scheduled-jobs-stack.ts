@@ -24,9 +24,9 @@ export interface ScheduledJobsStackProps extends StackProps {
   readonly alarmEmail?: string;
 }
 
+/** The date in a log key: `logs/<service>/yyyy/mm/dd/<file>`. */
+export const LOG_KEY_DATE_PATTERN = '^logs/[^/]+/(?<year>\\d{4})/(?<month>\\d{2})/(?<day>\\d{2})/';
 /** The log cleanup handler of this package. */
-export /** The date in a log key: `logs/<service>/yyyy/mm/dd/<file>`. */
-const LOG_KEY_DATE_PATTERN = '^logs/[^/]+/(?<year>\\d{4})/(?<month>\\d{2})/(?<day>\\d{2})/';
 const LOG_CLEANUP_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'cleanup', 'handler.ts');
 
 /** Days after which the weekly cleanup deletes a log object. */
