@@ -1,16 +1,11 @@
 /**
- * The job-state table as the CLI reads and writes it: each job's STATE summary (last run, paused),
- * its run records (`RUN#<slot>`, newest first) and the paused flag. Row shaping is pure; the
- * adapter functions receive a document client.
+ * The job-state table as the CLI shows it: each job's STATE summary (last run, paused) and its run
+ * records (`RUN#<slot>`, newest first), shaped for output by pure functions. Reads and writes go
+ * through the table's one adapter, `JobStateStore`; the functions here receive a document client.
  */
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { PARTITION_KEY, SORT_KEY, StateKeys } from '../../lib/contract';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { JobStateStore, type PauseRequest } from '../../lambdas/runtime/state-store';
+import { SORT_KEY, StateKeys } from '../../lib/contract';
 
 /** A job's STATE item, as far as the CLI shows it. */
 export interface JobStateSummary {
@@ -101,55 +96,28 @@ export function runRow(item: Record<string, unknown>): RunRow {
   } as RunRow;
 }
 
-function stateKey(job: string) {
-  return { [PARTITION_KEY]: StateKeys.partition(job), [SORT_KEY]: StateKeys.state };
+function store(doc: DynamoDBDocumentClient, tableName: string): JobStateStore {
+  return new JobStateStore({ client: doc, tableName });
 }
 
-/** Reads the STATE items of `jobs` (BatchGetItem, 100 keys a call, unprocessed keys retried). */
+/**
+ * Reads the STATE items of `jobs` (BatchGetItem, 100 keys a call, unprocessed keys retried).
+ *
+ * @throws StateTableError when DynamoDB still leaves keys unprocessed after every retry
+ */
 export async function readStates(doc: DynamoDBDocumentClient, tableName: string, jobs: readonly string[]): Promise<Map<string, JobStateSummary>> {
-  const items = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < jobs.length; i += 100) {
-    let keys: Array<Record<string, unknown>> | undefined = jobs.slice(i, i + 100).map(stateKey);
-    for (let round = 0; keys && keys.length > 0; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-      const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[tableName] ?? []) {
-        const pk = String(item[PARTITION_KEY]);
-        items.set(pk, item);
-      }
-      keys = out.UnprocessedKeys?.[tableName]?.Keys as Array<Record<string, unknown>> | undefined;
-      if (round > 10 && keys && keys.length > 0) throw new Error(`BatchGetItem on ${tableName} left ${keys.length} keys unprocessed after ${round} rounds`);
-    }
-  }
-  return new Map(jobs.map((job) => [job, stateSummary(job, items.get(StateKeys.partition(job)))]));
+  const items = await store(doc, tableName).getStates(jobs);
+  return new Map(jobs.map((job) => [job, stateSummary(job, items.get(job))]));
 }
 
 /** Reads one job's STATE. */
 export async function readState(doc: DynamoDBDocumentClient, tableName: string, job: string): Promise<JobStateSummary> {
-  const out = await doc.send(new GetCommand({ TableName: tableName, Key: stateKey(job), ConsistentRead: true }));
-  return stateSummary(job, out.Item);
+  return stateSummary(job, await store(doc, tableName).getState(job));
 }
 
-/** The newest `limit` run records of a job. */
+/** The newest `limit` run records of a job, newest first. */
 export async function readHistory(doc: DynamoDBDocumentClient, tableName: string, job: string, limit: number): Promise<RunRow[]> {
-  const rows: RunRow[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: { ':pk': StateKeys.partition(job), ':run': StateKeys.runPrefix },
-        ScanIndexForward: false,
-        Limit: limit - rows.length,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) rows.push(runRow(item));
-    start = out.LastEvaluatedKey;
-  } while (start && rows.length < limit);
-  return rows.slice(0, limit);
+  return (await store(doc, tableName).readHistory(job, limit)).map(runRow);
 }
 
 /** What `setPaused` did. */
@@ -160,55 +128,12 @@ export interface PauseChange {
   readonly state: JobStateSummary;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
-
 /**
  * Sets or clears the `paused` flag on the job's STATE item, recording who and when. Conditional,
  * so the first pause's who/when are kept when it is paused again. The runtime reads the flag at
  * the start of each scheduled run; nothing in CloudFormation changes.
  */
-export async function setPaused(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  request: { readonly job: string; readonly paused: boolean; readonly by: string; readonly at: Date; readonly reason?: string },
-): Promise<PauseChange> {
-  const at = request.at.toISOString();
-  const update = request.paused
-    ? {
-        UpdateExpression: `SET #paused = :true, #job = :job, #pausedBy = :by, #pausedAt = :at${request.reason ? ', #pauseReason = :reason' : ''} REMOVE ${request.reason ? '' : '#pauseReason, '}#resumedBy, #resumedAt`,
-        ConditionExpression: 'attribute_not_exists(#paused) OR #paused <> :true',
-        ExpressionAttributeNames: {
-          '#paused': 'paused',
-          '#job': 'job',
-          '#pausedBy': 'pausedBy',
-          '#pausedAt': 'pausedAt',
-          '#pauseReason': 'pauseReason',
-          '#resumedBy': 'resumedBy',
-          '#resumedAt': 'resumedAt',
-        },
-        ExpressionAttributeValues: { ':true': true, ':job': request.job, ':by': request.by, ':at': at, ...(request.reason ? { ':reason': request.reason } : {}) },
-      }
-    : {
-        UpdateExpression: 'SET #paused = :false, #job = :job, #resumedBy = :by, #resumedAt = :at REMOVE #pausedBy, #pausedAt, #pauseReason',
-        ConditionExpression: '#paused = :true',
-        ExpressionAttributeNames: {
-          '#paused': 'paused',
-          '#job': 'job',
-          '#pausedBy': 'pausedBy',
-          '#pausedAt': 'pausedAt',
-          '#pauseReason': 'pauseReason',
-          '#resumedBy': 'resumedBy',
-          '#resumedAt': 'resumedAt',
-        },
-        ExpressionAttributeValues: { ':true': true, ':false': false, ':job': request.job, ':by': request.by, ':at': at },
-      };
-  try {
-    const out = await doc.send(new UpdateCommand({ TableName: tableName, Key: stateKey(request.job), ReturnValues: 'ALL_NEW', ...update }));
-    return { changed: true, state: stateSummary(request.job, out.Attributes) };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    return { changed: false, state: await readState(doc, tableName, request.job) };
-  }
+export async function setPaused(doc: DynamoDBDocumentClient, tableName: string, request: PauseRequest): Promise<PauseChange> {
+  const { changed, item } = await store(doc, tableName).setPaused(request);
+  return { changed, state: stateSummary(request.job, item) };
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readHistory, readStates, runRow, setPaused, stateSummary } from '../../../tools/cli/job-state';
@@ -92,25 +92,31 @@ describe('table adapters', () => {
     expect(states.get('job-7')).toEqual({ job: 'job-7', paused: false });
   });
 
-  it('queries RUN# records newest first until the limit', async () => {
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [{ slot: 's3', status: 'SUCCEEDED' }, { slot: 's2', status: 'FAILED' }], LastEvaluatedKey: { pk: 'JOB#a', sk: 'RUN#s2' } })
-      .resolvesOnce({ Items: [{ slot: 's1', status: 'SKIPPED' }], LastEvaluatedKey: { pk: 'JOB#a', sk: 'RUN#s1' } });
+  it('queries RUN# records newest first, page after page, until the limit', async () => {
+    // The paginator reuses one input object across pages: record each request as it was sent.
+    const sent: QueryCommandInput[] = [];
+    const pages = [
+      { Items: [{ slot: 's3', status: 'SUCCEEDED' }, { slot: 's2', status: 'FAILED' }], LastEvaluatedKey: { pk: 'JOB#a', sk: 'RUN#s2' } },
+      { Items: [{ slot: 's1', status: 'SKIPPED' }], LastEvaluatedKey: { pk: 'JOB#a', sk: 'RUN#s1' } },
+    ];
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      sent.push(structuredClone(input));
+      return pages.shift() ?? { Items: [] };
+    });
 
     const rows = await readHistory(doc, 'T', 'a', 3);
 
     expect(rows.map((r) => r.slot)).toEqual(['s3', 's2', 's1']);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
-    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 1, {
+    const query = {
       TableName: 'T',
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
       ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
       ExpressionAttributeValues: { ':pk': 'JOB#a', ':run': 'RUN#' },
       ScanIndexForward: false,
       Limit: 3,
-    });
-    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, { Limit: 1, ExclusiveStartKey: { pk: 'JOB#a', sk: 'RUN#s2' } });
+    };
+    expect(sent).toEqual([query, { ...query, ExclusiveStartKey: { pk: 'JOB#a', sk: 'RUN#s2' } }]);
   });
 
   it('pauses with a conditional write recording who, when and why', async () => {
@@ -125,9 +131,26 @@ describe('table adapters', () => {
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'T',
       Key: { pk: 'JOB#a', sk: 'STATE' },
-      UpdateExpression: 'SET #paused = :true, #job = :job, #pausedBy = :by, #pausedAt = :at, #pauseReason = :reason REMOVE #resumedBy, #resumedAt',
+      UpdateExpression:
+        'SET #paused = :set_paused, #job = :set_job, #pausedBy = :set_pausedBy, #pausedAt = :set_pausedAt, #pauseReason = :set_pauseReason REMOVE #resumedBy, #resumedAt',
       ConditionExpression: 'attribute_not_exists(#paused) OR #paused <> :true',
-      ExpressionAttributeValues: { ':true': true, ':job': 'a', ':by': 'alice', ':at': '2026-03-01T00:00:00.000Z', ':reason': 'migration' },
+      ExpressionAttributeNames: {
+        '#paused': 'paused',
+        '#job': 'job',
+        '#pausedBy': 'pausedBy',
+        '#pausedAt': 'pausedAt',
+        '#pauseReason': 'pauseReason',
+        '#resumedBy': 'resumedBy',
+        '#resumedAt': 'resumedAt',
+      },
+      ExpressionAttributeValues: {
+        ':true': true,
+        ':set_paused': true,
+        ':set_job': 'a',
+        ':set_pausedBy': 'alice',
+        ':set_pausedAt': '2026-03-01T00:00:00.000Z',
+        ':set_pauseReason': 'migration',
+      },
       ReturnValues: 'ALL_NEW',
     });
   });
@@ -139,6 +162,10 @@ describe('table adapters', () => {
     const change = await setPaused(doc, 'T', { job: 'a', paused: true, by: 'second', at: new Date('2026-03-01T00:00:00Z') });
 
     expect(change).toEqual({ changed: false, state: { job: 'a', paused: true, pausedBy: 'first', pausedAt: '2026-02-01T00:00:00.000Z' } });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: 'SET #paused = :set_paused, #job = :set_job, #pausedBy = :set_pausedBy, #pausedAt = :set_pausedAt REMOVE #pauseReason, #resumedBy, #resumedAt',
+      ConditionExpression: 'attribute_not_exists(#paused) OR #paused <> :true',
+    });
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'T', Key: { pk: 'JOB#a', sk: 'STATE' }, ConsistentRead: true });
   });
 
@@ -149,8 +176,18 @@ describe('table adapters', () => {
 
     expect(change.changed).toBe(true);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      UpdateExpression: 'SET #paused = :false, #job = :job, #resumedBy = :by, #resumedAt = :at REMOVE #pausedBy, #pausedAt, #pauseReason',
+      TableName: 'T',
+      Key: { pk: 'JOB#a', sk: 'STATE' },
+      UpdateExpression: 'SET #paused = :set_paused, #job = :set_job, #resumedBy = :set_resumedBy, #resumedAt = :set_resumedAt REMOVE #pausedBy, #pausedAt, #pauseReason',
       ConditionExpression: '#paused = :true',
+      ExpressionAttributeValues: {
+        ':true': true,
+        ':set_paused': false,
+        ':set_job': 'a',
+        ':set_resumedBy': 'bob',
+        ':set_resumedAt': '2026-03-02T00:00:00.000Z',
+      },
+      ReturnValues: 'ALL_NEW',
     });
   });
 
