@@ -52,7 +52,7 @@ export interface JobFunctionProps {
   readonly jobName?: string;
   /**
    * The function timeout (1 second to 15 minutes). For a `function` you pass, it only informs the
-   * duration alarm and the overlap lease.
+   * alarm's near-timeout threshold and the overlap lease.
    * @default Duration.minutes(5); for a passed `lambda.Function`, its own timeout
    */
   readonly timeout?: Duration;
@@ -81,7 +81,7 @@ export interface JobFunctionProps {
   readonly maxEventAge?: Duration;
   /**
    * Alarm settings.
-   * @default - both alarms, duration threshold 80% of the timeout, 5-minute period
+   * @default - the alarm on, near-timeout threshold 80% of the timeout, 5-minute period
    */
   readonly alarms?: JobAlarmOptions;
   /**
@@ -190,7 +190,7 @@ export function checkDuration(
  * Builds a job's function and everything around it in `scope` (children `Role`, `LogGroup`,
  * `Function`, `HealthAlarm`): the bundled function or the passed one with its
  * async invoke config (retries, max event age, on-failure = the failure inbox), the job's
- * environment, read/write on the state table, the right to invoke itself, metrics and alarms.
+ * environment, read/write on the state table, the right to invoke itself, metrics and the alarm.
  * The caller registers the job with the platform once its own fields are set.
  */
 export function buildJobFunction(

@@ -1,5 +1,5 @@
 /**
- * A one-time (delayed) job: the same function, runtime, failure capture, alarms and run history as
+ * A one-time (delayed) job: the same function, runtime, failure capture, alarm and run history as
  * a `ScheduledJob`, but no recurring schedule. Application code creates one-time schedules for it
  * at runtime with `OneTimeScheduler` (`lambdas/runtime/once.ts`), in the platform's one-time
  * schedule group; each fires once and deletes itself.

@@ -1,6 +1,6 @@
 /**
  * One scheduled job: its function, the EventBridge Scheduler schedule that invokes it, both
- * failure layers wired to the platform's inbox, its alarms and its dashboard row.
+ * failure layers wired to the platform's inbox, its alarm and its dashboard row.
  */
 import { Token } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -51,7 +51,7 @@ const MAX_SCHEDULE_DESCRIPTION = 512;
 
 /**
  * A job that runs on a schedule: a Lambda function invoked by EventBridge Scheduler, every failure
- * captured in the platform's inbox, with state in the platform's table and alarms when it fails,
+ * captured in the platform's inbox, with state in the platform's table and an alarm when it fails,
  * misses a run or runs close to its timeout. A job is an `iam.IGrantable` (its function's role).
  *
  * @example
