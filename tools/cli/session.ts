@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { join, relative } from 'node:path';
 import { OneTimeScheduler } from '../../lambdas/runtime/once';
+import { sdkRetryConfig } from '../../lambdas/shared/retry';
 import { findLocalFunction, localDir, type LocalFunction } from '../local/local-stack';
 import { RunLogs } from '../local/run-logs';
 import { OperationFailedError, PlatformNotFoundError } from './errors';
@@ -91,12 +92,14 @@ export class CliSession {
   private makeClients(config: ReturnType<typeof clientConfig>): CliClients {
     if (this.clientSet) return this.clientSet;
     const given = this.deps.clients?.(config) ?? {};
+    // Throttling and 5xx are retried by the SDK, with the platform's own retry settings.
+    const sdk = { ...config, ...sdkRetryConfig() };
     this.clientSet = {
-      cloudFormation: given.cloudFormation ?? new CloudFormationClient(config),
-      scheduler: given.scheduler ?? new SchedulerClient(config),
-      dynamodb: given.dynamodb ?? DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
-      sqs: given.sqs ?? new SQSClient(config),
-      lambda: given.lambda ?? new LambdaClient(config),
+      cloudFormation: given.cloudFormation ?? new CloudFormationClient(sdk),
+      scheduler: given.scheduler ?? new SchedulerClient(sdk),
+      dynamodb: given.dynamodb ?? DynamoDBDocumentClient.from(new DynamoDBClient(sdk), { marshallOptions: { removeUndefinedValues: true } }),
+      sqs: given.sqs ?? new SQSClient(sdk),
+      lambda: given.lambda ?? new LambdaClient(sdk),
     };
     return this.clientSet;
   }

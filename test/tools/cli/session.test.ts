@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sdkRetryConfig } from '../../../lambdas/shared/retry';
 import { processIo, type CliIo } from '../../../tools/cli/io';
 import { CliSession } from '../../../tools/cli/session';
 import { localStackPath, writeLocalStack, type LocalStackFile } from '../../../tools/local/local-stack';
@@ -86,6 +87,22 @@ describe('CliSession on a local stack', () => {
     if (!existing) dirs.push(dir);
     return { session: new CliSession(processIo({ env: {}, cwd: dir, now: () => NOW, ...io }), { stack: 'Jobs', local: true }), dir };
   }
+
+  it('builds every SDK client with the platform retry settings (standard mode, sdkRetryConfig attempts)', async () => {
+    // Prepare
+    const { session: cli } = session({ stdout: new Capture(), stderr: new Capture() });
+    try {
+      // Act
+      const clients = await cli.clients();
+      // Assess
+      for (const client of Object.values(clients)) {
+        expect(await client.config.maxAttempts()).toBe(sdkRetryConfig().maxAttempts);
+        expect(await client.config.retryStrategy()).toMatchObject({ mode: 'standard' });
+      }
+    } finally {
+      cli.close();
+    }
+  });
 
   it('--verbose: prints the handler lines on the process stderr as they come, without looping back into the capture', async () => {
     // Prepare: stderr is the process's own stream, as in `cdk-jobs run <job> --local --verbose`
