@@ -5,9 +5,9 @@
  * and the platform's table: in local mode from `.local/<stack>.json`, against AWS from the stack's
  * functions. The parsing is pure; the adapters receive their clients.
  */
-import { ListStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { paginateListStackResources, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { GetScheduleCommand, ListSchedulesCommand, type GetScheduleCommandOutput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetScheduleCommand, paginateListSchedules, type GetScheduleCommandOutput, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { oneTimeEnvNames } from '../../lib/contract';
 import { JobEnv } from '../../lib/contract';
 import type { LocalStackFile } from '../local/local-stack';
@@ -191,15 +191,12 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
 /** Every schedule of a group, read with GetSchedule (ListSchedules only summarises). */
 export async function readScheduleGroup(scheduler: SchedulerClient, group: string, onProgress?: (done: number, total: number) => void): Promise<GetScheduleCommandOutput[]> {
   const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await scheduler.send(new ListSchedulesCommand({ GroupName: group, NextToken: token, MaxResults: 100 }));
+  for await (const page of paginateListSchedules({ client: scheduler, pageSize: 100 }, { GroupName: group })) {
     for (const s of page.Schedules ?? []) {
       // An emulator may ignore GroupName: keep the group's own.
       if (s.Name && (s.GroupName === undefined || s.GroupName === group)) names.push(s.Name);
     }
-    token = page.NextToken;
-  } while (token);
+  }
   let done = 0;
   const details = await mapLimit(names, 8, async (name) => {
     try {
@@ -266,16 +263,13 @@ export async function stackJobFunctions(
   knownFunctionNames: ReadonlySet<string>,
 ): Promise<JobFunctionRef[]> {
   const candidates: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.cloudFormation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+  for await (const page of paginateListStackResources({ client: clients.cloudFormation }, { StackName: stackName })) {
     for (const r of page.StackResourceSummaries ?? []) {
       if (r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId && !knownFunctionNames.has(r.PhysicalResourceId)) {
         candidates.push(r.PhysicalResourceId);
       }
     }
-    token = page.NextToken;
-  } while (token);
+  }
   const environments: Array<Record<string, string>> = [];
   const found = await mapLimit(candidates, 4, async (name) => {
     const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));

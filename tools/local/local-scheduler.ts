@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DeleteScheduleCommand,
   GetScheduleCommand,
-  ListSchedulesCommand,
+  paginateListSchedules,
   type GetScheduleCommandOutput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
@@ -290,9 +290,7 @@ export class LocalScheduler {
   private async refresh(now: number): Promise<void> {
     const { scheduler } = this.options.clients;
     const seen = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await scheduler.send(new ListSchedulesCommand({ NextToken: token, MaxResults: 100 }));
+    for await (const page of paginateListSchedules({ client: scheduler, pageSize: 100 }, {})) {
       for (const summary of page.Schedules ?? []) {
         const key = `${summary.GroupName ?? 'default'}/${summary.Name}`;
         seen.add(key);
@@ -312,8 +310,7 @@ export class LocalScheduler {
         if (!known) this.schedules.set(key, entry);
         this.plan(entry);
       }
-      token = page.NextToken;
-    } while (token);
+    }
     for (const key of [...this.schedules.keys()]) if (!seen.has(key)) this.schedules.delete(key);
   }
 

@@ -205,6 +205,8 @@ describe('adapters', () => {
     const details = await readScheduleGroup(new SchedulerClient({}), 'Jobs-jobs', (done, total) => progress.push([done, total]));
 
     expect(details.map((d) => d.Name)).toEqual(['a', 'b']);
+    expect(scheduler).toHaveReceivedCommandTimes(ListSchedulesCommand, 2);
+    expect(scheduler).toHaveReceivedCommandWith(ListSchedulesCommand, { GroupName: 'Jobs-jobs', MaxResults: 100 });
     expect(scheduler).toHaveReceivedCommandTimes(GetScheduleCommand, 3);
     expect(scheduler).toHaveReceivedCommandWith(GetScheduleCommand, { Name: 'b', GroupName: 'Jobs-jobs' });
     expect(progress.map(([, total]) => total)).toEqual([3, 3, 3]);
@@ -240,6 +242,7 @@ describe('adapters', () => {
     );
 
     expect(found).toEqual([{ name: 'reminder', functionArn: fnArn('reminder'), oneTimeRetryPolicy: { maximumRetryAttempts: 5 } }]);
+    expect(cloudFormation).toHaveReceivedCommandTimes(ListStackResourcesCommand, 2);
     expect(cloudFormation).toHaveReceivedCommandWith(ListStackResourcesCommand, { StackName: 'Jobs', NextToken: 't' });
     expect(lambda).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 3);
     expect(lambda).not.toHaveReceivedCommandWith(GetFunctionConfigurationCommand, { FunctionName: 'Jobs-weekly' });
