@@ -25,6 +25,7 @@ import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type 
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** The account local mode provisions in (moto's default). */
 export const LOCAL_ACCOUNT = '123456789012';
@@ -100,12 +101,7 @@ export interface DevResult {
   readonly kept?: KeptEmulator;
 }
 
-export class StackSelectionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StackSelectionError';
-  }
-}
+export class StackSelectionError extends ScheduledJobsError {}
 
 /** The name of the platform watchdog's schedule. */
 export const WATCHDOG_SCHEDULE = WATCHDOG_SCHEDULE_NAME;
@@ -182,8 +178,11 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   const external = options.forceLocalEmulator ? undefined : (options.endpoint ?? process.env.AWS_ENDPOINT_URL);
   // A simulation that may be kept runs its own moto_server in its own process group.
   const keepable: DetachedEmulator | undefined =
-    simulate && keepMs > 0 && !external ? await startDetachedEmulator({ stateDir, logFile: join(stateDir, 'logs', 'emulator.log') }) : undefined;
-  const emulator: LocalEndpoint = keepable ?? (await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator }));
+    simulate && keepMs > 0 && !external
+      ? await startDetachedEmulator({ stateDir, logFile: join(stateDir, 'logs', 'emulator.log'), projectDir, say })
+      : undefined;
+  const emulator: LocalEndpoint =
+    keepable ?? (await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator, projectDir, say }));
   let stackFile: string | undefined;
   let kept: KeptEmulator | undefined;
   let logFd: number | undefined;

@@ -12,9 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { listLocalStacks, type LocalStackEntry } from './local-stack';
-import { EmulatorUnavailableError, freePort, motoAvailable, type LocalEndpoint } from './moto-server';
+import { findMotoServer } from './moto-install';
+import { EmulatorUnavailableError, freePort, type LocalEndpoint } from './moto-server';
 
-const MOTO_BINARY = process.env.MOTO_SERVER_BIN ?? 'moto_server';
 
 /** True when something answers HTTP at `url` (moto answers `/moto-api/`; any answer counts). */
 export async function emulatorAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
@@ -138,6 +138,10 @@ export interface DetachedEmulatorOptions {
   readonly logFile: string;
   /** @default 30000 */
   readonly startTimeoutMs?: number;
+  /** The project whose `.local/moto-venv` holds moto when `moto_server` is not on PATH. */
+  readonly projectDir: string;
+  /** Receives one line per step when moto has to be installed first. @default discarded */
+  readonly say?: (line: string) => void;
 }
 
 /**
@@ -145,22 +149,18 @@ export interface DetachedEmulatorOptions {
  * until it answers. Until {@link DetachedEmulator.keep} is called it is stopped when this process
  * exits.
  *
- * @throws EmulatorUnavailableError with an install hint when moto_server is not installed.
+ * @throws EmulatorUnavailableError when moto_server is not installed and cannot be installed.
  */
 export async function startDetachedEmulator(options: DetachedEmulatorOptions): Promise<DetachedEmulator> {
-  if (!motoAvailable()) {
-    throw new EmulatorUnavailableError(
-      `'${MOTO_BINARY}' was not found. Install it with: pip install 'moto[server]'  ` +
-        '(or set AWS_ENDPOINT_URL to a running LocalStack or moto endpoint)',
-    );
-  }
+  const moto = await findMotoServer({ projectDir: options.projectDir, ...(options.say ? { say: options.say } : {}) });
+  const motoBinary = moto.server;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(MOTO_BINARY, ['-H', '127.0.0.1', '-p', String(port)], {
+    child = spawn(motoBinary, ['-H', '127.0.0.1', '-p', String(port)], {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
@@ -171,7 +171,7 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
   let spawnError: Error | undefined;
   child.once('error', (error) => (spawnError = error));
   const pid = child.pid;
-  if (pid === undefined) throw new EmulatorUnavailableError(`could not start '${MOTO_BINARY}'`, { cause: spawnError });
+  if (pid === undefined) throw new EmulatorUnavailableError(`could not start '${motoBinary}'`, { cause: spawnError });
   // Until kept, never outlive this process, however it ends (an uncaught error, process.exit).
   const killOnExit = () => signalGroup(pid, 'SIGKILL');
   process.once('exit', killOnExit);
@@ -185,7 +185,7 @@ export async function startDetachedEmulator(options: DetachedEmulatorOptions): P
       const output = readFileSync(options.logFile, 'utf8').slice(-4000);
       let why = `moto_server did not answer on ${url} within ${options.startTimeoutMs ?? 30_000} ms`;
       if (child.exitCode !== null) why = `moto_server exited with code ${child.exitCode} before it answered on ${url}`;
-      if (spawnError) why = `could not start '${MOTO_BINARY}': ${spawnError.message}`;
+      if (spawnError) why = `could not start '${motoBinary}': ${spawnError.message}`;
       throw new EmulatorUnavailableError(`${why}\n${output}`, { cause: spawnError });
     }
     await new Promise((r) => setTimeout(r, 100));
