@@ -8,6 +8,7 @@
 import { paginateListStackResources, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, paginateListSchedules, type GetScheduleCommandOutput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { mapWithConcurrency } from '../../lambdas/shared/concurrency';
 import { oneTimeEnvNames } from '../../lib/contract';
 import { JobEnv } from '../../lib/contract';
 import type { LocalStackFile } from '../local/local-stack';
@@ -174,20 +175,6 @@ export function findJob(catalog: JobCatalog, name: string): JobInfo {
   );
 }
 
-/** Runs `task` over `items` with at most `limit` in flight; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** Every schedule of a group, read with GetSchedule (ListSchedules only summarises). */
 export async function readScheduleGroup(scheduler: SchedulerClient, group: string, onProgress?: (done: number, total: number) => void): Promise<GetScheduleCommandOutput[]> {
   const names: string[] = [];
@@ -198,7 +185,7 @@ export async function readScheduleGroup(scheduler: SchedulerClient, group: strin
     }
   }
   let done = 0;
-  const details = await mapLimit(names, 8, async (name) => {
+  const details = await mapWithConcurrency(names, 8, async (name) => {
     try {
       return await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
     } catch (error) {
@@ -271,7 +258,7 @@ export async function stackJobFunctions(
     }
   }
   const environments: Array<Record<string, string>> = [];
-  const found = await mapLimit(candidates, 4, async (name) => {
+  const found = await mapWithConcurrency(candidates, 4, async (name) => {
     const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     const variables = config.Environment?.Variables ?? {};
     environments.push(variables);

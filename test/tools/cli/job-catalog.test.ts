@@ -10,7 +10,6 @@ import {
   functionNameOf,
   jobFromSchedule,
   localJobFunctions,
-  mapLimit,
   oneTimeRetryPolicy,
   readScheduleGroup,
   scheduleStart,
@@ -164,20 +163,6 @@ describe('catalog', () => {
   it('gives the catalog entry of a job without a schedule its one-time retry policy', () => {
     const one = buildCatalog('Jobs', [], [{ name: 'r', functionArn: fnArn('r'), oneTimeRetryPolicy: { maximumRetryAttempts: 1 } }]);
     expect(one.jobs).toEqual([{ name: 'r', kind: 'one-time', functionArn: fnArn('r'), payload: {}, oneTimeRetryPolicy: { maximumRetryAttempts: 1 } }]);
-  });
-
-  it('maps with bounded concurrency, keeping the order', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const out = await mapLimit([5, 1, 3, 2, 4], 2, async (n) => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await new Promise((r) => setTimeout(r, n));
-      inFlight -= 1;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 30, 20, 40]);
-    expect(most).toBe(2);
   });
 });
 
