@@ -21,7 +21,6 @@ export class InvalidJobEventError extends ScheduledJobsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'InvalidJobEventError';
   }
 }
 
@@ -37,7 +36,6 @@ export class InvalidPayloadError extends ScheduledJobsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'InvalidPayloadError';
   }
 }
 
@@ -50,7 +48,6 @@ export class ContinuationError extends ScheduledJobsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'ContinuationError';
   }
 }
 
@@ -63,7 +60,6 @@ export class CheckpointError extends ScheduledJobsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'CheckpointError';
   }
 }
 

@@ -10,7 +10,6 @@ export class OneTimeScheduleValidationError extends ScheduledJobsError {
 
   constructor(message: string, field: string, options?: { cause?: unknown; index?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'OneTimeScheduleValidationError';
     this.field = field;
     this.index = options?.index;
   }
@@ -18,10 +17,6 @@ export class OneTimeScheduleValidationError extends ScheduledJobsError {
 
 /** The scheduler itself is misconfigured (options or environment). */
 export class OneTimeSchedulerConfigError extends JobConfigurationError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OneTimeSchedulerConfigError';
-  }
 }
 
 /** An EventBridge Scheduler call failed; `cause` is the SDK error. */
@@ -31,7 +26,6 @@ export class OneTimeScheduleRequestError extends ScheduledJobsError {
 
   constructor(message: string, key: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'OneTimeScheduleRequestError';
     this.key = key;
   }
 }
@@ -47,7 +41,6 @@ export class OneTimeBatchError extends ScheduledJobsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'OneTimeBatchError';
     this.outcomes = outcomes;
   }
 }

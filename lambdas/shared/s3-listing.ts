@@ -39,7 +39,6 @@ export interface ListPagesInput {
 export class MalformedListingError extends ScheduledJobsError {
   constructor(message: string) {
     super(message);
-    this.name = 'MalformedListingError';
   }
 }
 

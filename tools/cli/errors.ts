@@ -2,6 +2,7 @@
  * Exit codes of the `cdk-jobs` CLI and the errors that carry them. Every command fails with one of
  * these (or with an unexpected error, which exits 1).
  */
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** What the `cdk-jobs` process exits with. */
 export const ExitCode = {
@@ -18,16 +19,12 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A flag or argument with a value the command cannot use. Exit code 2. */
-export class CliUsageError extends Error {
+export class CliUsageError extends ScheduledJobsError {
   readonly exitCode: ExitCodeValue = ExitCode.USAGE;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliUsageError';
-  }
 }
 
 /** A job name the platform does not know. Exit code 2; the message lists the known jobs. */
-export class UnknownJobError extends Error {
+export class UnknownJobError extends ScheduledJobsError {
   readonly exitCode: ExitCodeValue = ExitCode.USAGE;
   constructor(
     message: string,
@@ -35,26 +32,17 @@ export class UnknownJobError extends Error {
     readonly knownJobs: readonly string[],
   ) {
     super(message);
-    this.name = 'UnknownJobError';
   }
 }
 
 /** The stack (or local stack) could not be found or is not a job platform. Exit code 3. */
-export class PlatformNotFoundError extends Error {
+export class PlatformNotFoundError extends ScheduledJobsError {
   readonly exitCode: ExitCodeValue = ExitCode.PLATFORM_NOT_FOUND;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PlatformNotFoundError';
-  }
 }
 
 /** The command ran but what it did failed (a run, a re-invoke). Exit code 1. */
-export class OperationFailedError extends Error {
+export class OperationFailedError extends ScheduledJobsError {
   readonly exitCode: ExitCodeValue = ExitCode.FAILED;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'OperationFailedError';
-  }
 }
 
 /** Errors of other modules that mean bad usage (a bad `--until` of `cdk-jobs dev`, a bad `--at`). */

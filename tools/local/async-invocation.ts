@@ -5,6 +5,7 @@
  * dead-letter queue or a schedule's dead-letter queue.
  */
 import type { InvocationError } from './local-lambda';
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** The values of Scheduler's context attributes for one delivery. */
 export interface ContextAttributeValues {
@@ -30,12 +31,7 @@ export function substituteContextAttributes(input: string, values: ContextAttrib
   return out;
 }
 
-export class TargetInputError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TargetInputError';
-  }
-}
+export class TargetInputError extends ScheduledJobsError {}
 
 /**
  * The event a Lambda target receives: the input with the context attributes substituted, parsed as

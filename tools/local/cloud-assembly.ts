@@ -9,13 +9,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CfnTemplate } from './template-resolver';
+import { ScheduledJobsError } from '../../lib/contract';
 
-export class SynthesisError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SynthesisError';
-  }
-}
+export class SynthesisError extends ScheduledJobsError {}
 
 /** A stack of the cloud assembly. */
 export interface StackArtifact {

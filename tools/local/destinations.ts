@@ -6,13 +6,9 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageAttributes } from './async-invocation';
 import type { LocalStackFile } from './local-stack';
+import { ScheduledJobsError } from '../../lib/contract';
 
-export class DestinationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DestinationError';
-  }
-}
+export class DestinationError extends ScheduledJobsError {}
 
 export interface DestinationClients {
   readonly sqs: SQSClient;

@@ -4,13 +4,9 @@
  */
 import Table from 'cli-table3';
 import type { LocalRun } from './local-scheduler';
+import { ScheduledJobsError } from '../../lib/contract';
 
-export class DevOptionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DevOptionError';
-  }
-}
+export class DevOptionError extends ScheduledJobsError {}
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** Bumped when the shape changes incompatibly. */
 export const LOCAL_STACK_FORMAT = 1;
@@ -163,12 +164,7 @@ export interface KeptEmulator {
   readonly simulated: { readonly from: string; readonly until: string };
 }
 
-export class LocalStackNotFoundError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LocalStackNotFoundError';
-  }
-}
+export class LocalStackNotFoundError extends ScheduledJobsError {}
 
 /** The directory local mode keeps its state in: `<project>/.local`. */
 export function localDir(projectDir = process.cwd()): string {

@@ -54,13 +54,9 @@ import {
   type ResolutionScope,
   type ResolvedResource,
 } from './template-resolver';
+import { ScheduledJobsError } from '../../lib/contract';
 
-export class ProvisioningError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProvisioningError';
-  }
-}
+export class ProvisioningError extends ScheduledJobsError {}
 
 /** The SDK clients provisioning uses, all pointed at the emulator. */
 export interface ProvisionClients {

@@ -6,6 +6,7 @@
  * names it). Pure: no SDK, no file system. The provisioner feeds it what the emulator returned.
  */
 import { createHash } from 'node:crypto';
+import { ScheduledJobsError } from '../../lib/contract';
 
 /** A CloudFormation template, as far as local mode reads it. */
 export interface CfnTemplate {
@@ -55,12 +56,7 @@ export interface ResolutionScope {
   readonly resources: Readonly<Record<string, ResolvedResource | undefined>>;
 }
 
-export class TemplateResolutionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TemplateResolutionError';
-  }
-}
+export class TemplateResolutionError extends ScheduledJobsError {}
 
 /** Marks a value removed by `Ref: AWS::NoValue`; stripped from objects and arrays. */
 const NO_VALUE = Symbol('AWS::NoValue');

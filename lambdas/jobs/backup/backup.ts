@@ -18,6 +18,7 @@ import { refreshExport, startExport, validateTables, type ExportRecord } from '.
 import type { ParsedBackupPayload } from './payload';
 import { bareEtag, compareKeys, decideCopy, destinationKey, exportPrefix, LATEST_MANIFEST_KEY, manifestKey, slotDate } from './plan';
 import { copyObject, recordedSourceEtag, type CopyOptions } from './s3-copy';
+import { ScheduledJobsError } from '../../runtime';
 
 export interface BackupDeps {
   readonly s3: S3Client;
@@ -86,10 +87,9 @@ interface BackupCheckpoint {
 }
 
 /** Some objects could not be copied, or an export failed: the run fails after writing the manifest. */
-export class BackupIncompleteError extends Error {
+export class BackupIncompleteError extends ScheduledJobsError {
   constructor(message: string) {
     super(message);
-    this.name = 'BackupIncompleteError';
   }
 }
 

@@ -11,6 +11,7 @@ import {
   ExportTableToPointInTimeCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { ScheduledJobsError } from '../../runtime';
 
 /** Export status as recorded in the manifest. */
 export type ExportStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -33,12 +34,7 @@ export interface ExportRecord {
 }
 
 /** A table cannot be exported as configured (PITR off, table missing). */
-export class BackupConfigurationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackupConfigurationError';
-  }
-}
+export class BackupConfigurationError extends ScheduledJobsError {}
 
 /**
  * Checks that every table exists and has point-in-time recovery enabled; returns their ARNs.

@@ -1,6 +1,7 @@
 /**
  * The backup job's payload: its shape, defaults and validation (before any side effect).
  */
+import { ScheduledJobsError } from '../../runtime';
 
 /** An S3 location to back up. */
 export interface BackupSource {
@@ -50,12 +51,7 @@ export interface BackupPayload {
 export type ParsedBackupPayload = Required<Omit<BackupPayload, 'sources'>> & { sources: Required<BackupSource>[] };
 
 /** The payload (or the environment it depends on) is invalid. */
-export class BackupPayloadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackupPayloadError';
-  }
-}
+export class BackupPayloadError extends ScheduledJobsError {}
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,6 +4,7 @@
 import { validateTimeZone } from '../../../lib/schedule';
 import { wallClockAt } from '../../runtime/once-time';
 import { escapeHtml, type EmailMessage } from '../payment-reminder/message';
+import { ScheduledJobsError } from '../../runtime';
 
 /** Environment variables of the birthday job. */
 export const UsersEnv = {
@@ -35,12 +36,7 @@ export interface BirthdayUser {
 }
 
 /** The payload is not what the job expects. */
-export class BirthdayPayloadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BirthdayPayloadError';
-  }
-}
+export class BirthdayPayloadError extends ScheduledJobsError {}
 
 export function parseBirthdayPayload(raw: unknown): BirthdayPayload {
   const p = (raw ?? {}) as Record<string, unknown>;

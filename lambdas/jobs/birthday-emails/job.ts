@@ -14,6 +14,7 @@ import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-s
 import type { ContinuedLater, JobContext } from '../../runtime';
 import { sendEmail, type EmailSender } from '../payment-reminder/email';
 import { birthdayDay, birthdayMessage, type BirthdayPayload, type BirthdayUser } from './birthdays';
+import { ScheduledJobsError } from '../../runtime';
 
 export interface BirthdayDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -49,12 +50,7 @@ export interface BirthdayResult {
 }
 
 /** Some emails failed; the users done are recorded and a retry sends the rest. */
-export class BirthdayEmailError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BirthdayEmailError';
-  }
-}
+export class BirthdayEmailError extends ScheduledJobsError {}
 
 type Outcome = 'sent' | 'already-sent';
 

@@ -23,6 +23,7 @@ import { deleteKeys, MAX_DELETE_KEYS, type FailedDelete } from '../../shared/s3-
 import { listPages } from '../../shared/s3-listing';
 import type { CleanupPayload, TableCleanupTarget } from './payload';
 import { compileKeyDatePattern, computeCutoff, judge } from './rules';
+import { ScheduledJobsError } from '../../runtime';
 
 /** What the job needs besides its context. */
 export interface CleanupDeps {
@@ -88,14 +89,13 @@ export interface CleanupResult {
 }
 
 /** Some keys or items could not be deleted after every retry: the run fails so the failure is seen. */
-export class CleanupIncompleteError extends Error {
+export class CleanupIncompleteError extends ScheduledJobsError {
   constructor(
     message: string,
     /** Up to 20 of the keys that failed, with S3's error code. */
     readonly failures: FailedDelete[],
   ) {
     super(message);
-    this.name = 'CleanupIncompleteError';
   }
 }
 

@@ -2,6 +2,7 @@
  * The cleanup job's payload: its shape, defaults and validation (before any side effect).
  */
 import { compileKeyDatePattern, KeyDatePatternError } from './rules';
+import { ScheduledJobsError } from '../../runtime';
 
 /** How dates are stored in a table's date attribute. */
 export type DateFormat = 'iso8601' | 'epoch-seconds' | 'epoch-millis';
@@ -59,12 +60,7 @@ export interface CleanupPayload {
 }
 
 /** The payload (or the environment it depends on) is invalid. */
-export class CleanupPayloadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CleanupPayloadError';
-  }
-}
+export class CleanupPayloadError extends ScheduledJobsError {}
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -11,6 +11,7 @@
  *   half-open, `[start, end)`). A partition the cutoff falls inside stays, so nothing written less
  *   than `olderThanDays` ago can go.
  */
+import { ScheduledJobsError } from '../../runtime';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -29,12 +30,7 @@ export interface KeyPartition {
 export type KeyDateReader = (key: string) => KeyPartition | undefined;
 
 /** The key date pattern is not a usable regular expression. */
-export class KeyDatePatternError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeyDatePatternError';
-  }
-}
+export class KeyDatePatternError extends ScheduledJobsError {}
 
 const GROUPS = ['year', 'month', 'day', 'hour'] as const;
 

@@ -17,6 +17,7 @@ import { defineJob, type ContinuedLater, type JobContext } from '../../runtime';
 import { sdkRetryConfig } from '../../shared/retry';
 import { BusinessEnv, ordersOfDay, ordersSourceFromEnv, requireEnv, type OrdersSource } from '../sales-report/orders';
 import { addOrderPoints, loyaltyWeek, parseLoyaltyPayload, type LoyaltyPayload } from './points';
+import { ScheduledJobsError } from '../../runtime';
 
 export interface LoyaltyDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -53,12 +54,7 @@ export interface LoyaltyResult {
 }
 
 /** Some customers could not be updated; the ones that were keep their points, a rerun does the rest. */
-export class LoyaltyAwardError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LoyaltyAwardError';
-  }
-}
+export class LoyaltyAwardError extends ScheduledJobsError {}
 
 /** Adds `points` for `week` to one customer unless the week is already recorded on them. */
 export async function awardWeek(

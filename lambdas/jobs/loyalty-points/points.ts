@@ -12,6 +12,7 @@
  */
 import { orderTotalCents, type Order } from '../sales-report/orders';
 import { consecutiveDays, startOfUtcDay, utcDay } from '../sales-report/period';
+import { ScheduledJobsError } from '../../runtime';
 
 const DAY_MS = 86_400_000;
 
@@ -55,12 +56,7 @@ export interface LoyaltyPayload {
 export const DEFAULT_CENTS_PER_POINT = 100;
 
 /** The payload is not a valid loyalty rule. */
-export class LoyaltyPayloadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LoyaltyPayloadError';
-  }
-}
+export class LoyaltyPayloadError extends ScheduledJobsError {}
 
 /** Validates the raw payload (absent or `{}` means the default rule). */
 export function parseLoyaltyPayload(raw: unknown): LoyaltyPayload {

@@ -4,6 +4,7 @@
  */
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmailMessage } from './message';
+import { ScheduledJobsError } from '../../runtime';
 
 export { escapeHtml, type EmailMessage } from './message';
 
@@ -40,10 +41,9 @@ export async function sendEmail(sender: EmailSender, message: EmailMessage): Pro
 
 
 /** A variable the function needs is not set (the construct sets it; an imported function must). */
-export class MissingEnvironmentError extends Error {
+export class MissingEnvironmentError extends ScheduledJobsError {
   constructor(message: string) {
     super(message);
-    this.name = 'MissingEnvironmentError';
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobConfigurationError } from '../../runtime';
+import { ScheduledJobsError } from '../../runtime';
 
 /** Name of the date index on the orders table. */
 export const ORDERS_BY_DAY_INDEX = 'byDay';
@@ -37,7 +38,7 @@ export interface Order {
 }
 
 /** An item of the orders table does not have the shape the jobs rely on. */
-export class OrderRecordError extends Error {
+export class OrderRecordError extends ScheduledJobsError {
   constructor(
     message: string,
     /** The order's id, when the item has one. */
@@ -47,7 +48,6 @@ export class OrderRecordError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'OrderRecordError';
   }
 }
 

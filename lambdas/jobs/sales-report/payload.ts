@@ -5,6 +5,7 @@
  * (`{ "period": "day", "day": "2026-11-20" }`, `{ "period": "month", "month": "2026-02" }`). Pure.
  */
 import { dayPeriod, monthPeriod, parseDay, parseMonth, previousPeriod, type ReportPeriod, type ReportPeriodKind } from './period';
+import { ScheduledJobsError } from '../../runtime';
 
 export interface SalesReportPayload {
   /** `day`: the UTC day before the slot; `month`: the UTC month before the slot's month. */
@@ -16,7 +17,7 @@ export interface SalesReportPayload {
 }
 
 /** The payload does not say which period to report. */
-export class SalesReportPayloadError extends Error {
+export class SalesReportPayloadError extends ScheduledJobsError {
   constructor(
     message: string,
     /** The payload field at fault. */
@@ -24,7 +25,6 @@ export class SalesReportPayloadError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'SalesReportPayloadError';
   }
 }
 

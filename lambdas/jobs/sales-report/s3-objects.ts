@@ -13,6 +13,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { ScheduledJobsError } from '../../runtime';
 
 /** A part S3 has stored; the list of them completes the upload. */
 export interface UploadedPart {
@@ -21,12 +22,7 @@ export interface UploadedPart {
 }
 
 /** S3 refused or lost an upload in a way the report cannot recover from by itself. */
-export class ReportUploadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ReportUploadError';
-  }
-}
+export class ReportUploadError extends ScheduledJobsError {}
 
 export async function startUpload(s3: S3Client, bucket: string, key: string, contentType: string): Promise<string> {
   const out = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }));

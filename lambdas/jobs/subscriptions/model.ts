@@ -4,6 +4,7 @@
  */
 import { validateTimeZone } from '../../../lib/schedule';
 import { addDays, instantOfWallClock } from '../../runtime/once-time';
+import { ScheduledJobsError } from '../../runtime';
 
 /** Environment variables of the subscriptions function and the payment-reminder job. */
 export const SubscriptionsEnv = {
@@ -48,12 +49,7 @@ export interface ReminderPayload {
 }
 
 /** A subscription item or reminder payload that cannot be used as it is. */
-export class SubscriptionDataError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SubscriptionDataError';
-  }
-}
+export class SubscriptionDataError extends ScheduledJobsError {}
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
