@@ -10,7 +10,7 @@ import { JobEnv, type JobEvent } from '../../lib/contract';
 import { resolveConfig, type OverlapOption, type RuntimeConfig } from './config';
 import { LambdaContinuationInvoker, type ContinuationInvoker } from './continuation';
 import { StoreCheckpoint } from './checkpoint';
-import { ContinuationError, InvalidJobEventError, InvalidPayloadError, JobConfigurationError } from './errors';
+import { ContinuationError, continueLaterCalledTwice, InvalidJobEventError, InvalidPayloadError, JobConfigurationError } from './errors';
 import { continuationEvent, parseInstant, parseJobEvent, type NormalisedEvent } from './event';
 import { OverlapLease } from './lease';
 import { addInvocationMetrics, createJobMetrics, flushMetrics } from './metrics';
@@ -424,12 +424,7 @@ class Invocation<P, R> {
       remainingTimeMs: () => remainingFrom(lambdaContext) ?? Math.max(0, fallbackDeadline - rt.clock()),
       checkpoint,
       continueLater: async <T>(state: T): Promise<ContinuedLater> => {
-        if (continueCalled) {
-          throw new ContinuationError(
-            `job '${job}': continueLater was already called in this invocation of slot ${slot}; call it once, as the last step`,
-            job,
-          );
-        }
+        if (continueCalled) throw continueLaterCalledTwice(job, slot);
         continueCalled = true;
         const next = sequence + 1;
         await checkpoint.saveAs(state, next);

@@ -65,3 +65,8 @@ export class CheckpointError extends ScheduledJobsError {
 
 /** The job-state table could not be read or written as asked (a failed write condition is not this). */
 export class StateTableError extends ScheduledJobsError {}
+
+/** The error for a second `continueLater` in one invocation (the runtime and the test context throw it). */
+export function continueLaterCalledTwice(job: string, slot: string): ContinuationError {
+  return new ContinuationError(`job '${job}': continueLater was already called in this invocation of slot ${slot}; call it once, as the last step`, job);
+}

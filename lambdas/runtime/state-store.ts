@@ -42,24 +42,7 @@ import type {
 } from './state-items';
 
 export { buildUpdate } from './state-expressions';
-export type {
-  ClaimKind,
-  ClaimResult,
-  ClaimInput,
-  HeldClaim,
-  CompleteRunInput,
-  RejectedRunInput,
-  StateUpdateInput,
-  JobStateItem,
-  LeaseResult,
-  LeaseInput,
-  CheckpointItem,
-  MissedSlotItem,
-  RecordedRuns,
-  CursorUpdate,
-  PauseRequest,
-  PauseResult,
-} from './state-items';
+export type * from './state-items';
 
 export interface JobStateStoreProps {
   /** A document client (created once at module scope by the caller). */

@@ -10,7 +10,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createJobMetrics } from './metrics';
-import { ContinuationError } from './errors';
+import { continueLaterCalledTwice } from './errors';
 import { encodeCheckpoint } from './checkpoint';
 import type { Checkpoint, ContinuedLater, JobContext } from './types';
 
@@ -111,12 +111,7 @@ export function createTestContext<P>(options: TestContextOptions<P>): TestJobCon
     remainingTimeMs: () => (typeof remaining === 'function' ? remaining() : remaining),
     checkpoint,
     continueLater: async <T>(state: T): Promise<ContinuedLater> => {
-      if (continued) {
-        throw new ContinuationError(
-          `job '${job}': continueLater was already called in this invocation of slot ${slot}; call it once, as the last step`,
-          job,
-        );
-      }
+      if (continued) throw continueLaterCalledTwice(job, slot);
       continued = true;
       save(state);
       continuations.push(JSON.parse(stored as string));

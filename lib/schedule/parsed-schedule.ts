@@ -1,6 +1,7 @@
 /**
  * The parsed form of a schedule expression: a discriminated union on `kind`.
  */
+import type { WallClock } from './calendar';
 
 /** The six cron fields as written (after splitting on whitespace). */
 export interface CronFieldText {
@@ -70,18 +71,13 @@ export interface ParsedRateSchedule {
   readonly periodMs: number;
 }
 
-export interface ParsedAtSchedule {
+/** An `at()` schedule: its wall clock (`year`..`second`), as written, in `timeZone`. */
+export interface ParsedAtSchedule extends WallClock {
   readonly kind: 'at';
   readonly expression: string;
   readonly timeZone: string;
   /** The wall clock as written, `yyyy-mm-ddThh:mm:ss`. */
   readonly localDateTime: string;
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
   /** The instant it fires: the wall clock in `timeZone` (its first occurrence if the wall clock occurs twice). */
   readonly instant: Date;
 }
