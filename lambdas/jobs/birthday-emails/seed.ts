@@ -1,5 +1,5 @@
 /**
- * Local-mode demo data (`npm start`): users whose birthdays fall on each of the days from the day
+ * Local-mode demo data (`cdk-jobs dev`): users whose birthdays fall on each of the days from the day
  * local time starts to a week later (in the job's zone), a 29 February birthday, and a few users
  * whose birthdays are months away (the month-day index must leave them out). Runs only when the
  * stack has the users table (found through `USERS_TABLE_NAME`). The sender identity is not seeded:

@@ -1,5 +1,5 @@
 /**
- * Local-mode demo data (`npm start`): application logs under `logs/` in the logs bucket, one object
+ * Local-mode demo data (`cdk-jobs dev`): application logs under `logs/` in the logs bucket, one object
  * per service and day for the 45 UTC days before local time starts, named by their day
  * (`logs/<service>/<yyyy>/<mm>/<dd>/<service>.log`). Runs only when the stack has the logs bucket
  * (found through `LOGS_BUCKET_NAME`). Not part of any bundle.

@@ -1,5 +1,5 @@
 /**
- * Local-mode demo data (`npm start`): orders for the 40 UTC days before local time starts, so the
+ * Local-mode demo data (`cdk-jobs dev`): orders for the 40 UTC days before local time starts, so the
  * daily and monthly reports and the weekly loyalty points have something to work on. Runs only
  * when the stack has the orders table (found through `ORDERS_TABLE_NAME`). Not part of any bundle.
  */

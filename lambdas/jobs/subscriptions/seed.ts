@@ -1,5 +1,5 @@
 /**
- * Local-mode demo data (`npm start`): subscriptions in a few customer zones expiring 4 to 9 days
+ * Local-mode demo data (`cdk-jobs dev`): subscriptions in a few customer zones expiring 4 to 9 days
  * after local time starts, so each payment reminder (09:00 local, three days before expiry) falls
  * inside a simulated week; one expiring in 40 days (its reminder lies beyond the week) and one
  * cancelled (no reminder). They are written to the table, so its stream delivers them to the
