@@ -3,10 +3,7 @@
  * names (Lambda function) the constructs need before CloudFormation creates anything.
  */
 import { createHash } from 'node:crypto';
-import { JobConfigurationError } from './contract';
-
-/** Kebab-case, starts with a letter, at most 48 characters (the contract's job-name rule). */
-export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
+import { JOB_NAME_PATTERN, JobConfigurationError, MAX_JOB_NAME_LENGTH } from './contract';
 
 /**
  * Names no job may take. `watchdog` is the platform's own schedule (in the same schedule group) and
@@ -61,8 +58,6 @@ export function stackScopedName(stackName: string, name: string, maxLength = MAX
   return prefix.length > 0 ? `${prefix}-${hash}-${name}` : `${hash}-${name}`;
 }
 
-/** The longest job name ({@link JOB_NAME_PATTERN}). */
-const MAX_JOB_NAME = 48;
 /** Hex characters of the stack-name hash in {@link jobFunctionNamePrefix}. */
 const PREFIX_HASH_LENGTH = 8;
 
@@ -77,7 +72,7 @@ const PREFIX_HASH_LENGTH = 8;
  */
 export function jobFunctionNamePrefix(stackName: string): string {
   const hash = createHash('sha256').update(stackName).digest('hex').slice(0, PREFIX_HASH_LENGTH);
-  const room = MAX_FUNCTION_NAME - MAX_JOB_NAME - PREFIX_HASH_LENGTH - 2;
+  const room = MAX_FUNCTION_NAME - MAX_JOB_NAME_LENGTH - PREFIX_HASH_LENGTH - 2;
   const head = stackName.slice(0, room).replace(/-+$/, '');
   return head.length > 0 ? `${head}-${hash}-` : `${hash}-`;
 }

@@ -2,15 +2,11 @@
  * The runtime's configuration, read from the function's environment (set by the `ScheduledJob`
  * construct) and the `defineJob` options. Pure: takes the environment as an argument.
  */
-import { JobEnv, OverlapPolicy, type OverlapMode } from '../../lib/contract';
+import { JOB_NAME_PATTERN, JobEnv, OverlapPolicy, type OverlapMode } from '../../lib/contract';
 import { JobConfigurationError } from './errors';
 
-/**
- * Job names, as the constructs enforce them (kebab-case, starts with a letter, at most 48
- * characters): the one copy on the Lambda side, used by the runtime, the one-time scheduler and
- * the watchdog.
- */
-export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
+/** Job names, as the constructs enforce them: the contract's rule, for the runtime, the one-time scheduler and the watchdog. */
+export { JOB_NAME_PATTERN };
 
 /** How a run treats a previous run of the same job that is still going: a policy or its value. */
 export type OverlapOption = OverlapPolicy | OverlapMode;

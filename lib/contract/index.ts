@@ -29,6 +29,12 @@ export const MetricName = {
 /** The dimension name that carries the job name. */
 export const JOB_DIMENSION = 'service';
 
+/** The longest job name. */
+export const MAX_JOB_NAME_LENGTH = 48;
+
+/** Job names: kebab-case, start with a letter, at most {@link MAX_JOB_NAME_LENGTH} characters. */
+export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
+
 /** Environment variables the constructs set on a job's function. */
 export const JobEnv = {
   /** Name of the platform's job-state table. */
