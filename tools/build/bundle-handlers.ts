@@ -57,7 +57,7 @@ if (require.main === module) {
   bundleHandlers(outDirFromArgs(process.argv.slice(2))).then(
     (bundled) => {
       for (const { name, file } of bundled) {
-        process.stdout.write(`bundled ${name}: ${file}\n`);
+        process.stderr.write(`bundled ${name}: ${file}\n`);
       }
     },
     (error: unknown) => {
