@@ -1,7 +1,8 @@
 /**
  * CSV for the sales reports (RFC 4180): comma-separated, CRLF line ends, a field that holds a
  * comma, a double quote, CR or LF is wrapped in double quotes with its quotes doubled. Money is
- * written as an exact decimal string built from integer cents (`1234` -> `12.34`). Pure.
+ * written as an exact decimal string built from integer cents (`1234` -> `12.34`). Text cells are
+ * neutralised against spreadsheet formula injection (see {@link csvField}). Pure.
  */
 import { orderTotalCents, type Order } from './orders';
 
@@ -22,9 +23,19 @@ export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
-/** One CSV field, quoted only when it must be. */
+/** The first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One text CSV field: a value that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is
+ * prefixed with a single quote so a spreadsheet shows it as text instead of running it as a formula
+ * (OWASP "CSV Injection"); then it is quoted only when it must be. For text columns only: the numeric
+ * columns (quantity and the money columns, written by {@link formatCents}) never go through it, so a
+ * legitimately negative amount such as `-0.05` stays a number.
+ */
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** Integer cents as an exact decimal string with two places: `-5` -> `-0.05`, `123456` -> `1234.56`. */
