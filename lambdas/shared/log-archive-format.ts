@@ -1,14 +1,15 @@
 /**
  * The log archive format, shared by the nightly archive job and `cdk-jobs restore-log`. Pure: no SDK.
  *
- * An archive (`archive/<service>/yyyy/mm/dd/part-NNNNN.gz`) is a multi-member gzip file: each
- * original log object is compressed as a gzip member of its own and the members are concatenated in
- * key order. `gunzip` on the whole archive yields the originals' bytes one after another; one
- * original is read back alone from its member (`offset`, `length` in the archive, e.g. with a Range
- * GET) and checked against its SHA-256.
+ * An archive (`archive/<service>/yyyy/mm/dd/part-NNNNN.gz`) is one gzip stream of the originals'
+ * bytes concatenated in key order: `gunzip` on it yields them one after another, and small log
+ * lines compress as a whole (a gzip member per object would cost ~20 bytes of framing each, more
+ * than a small log object saves). One original is read back by decompressing the archive (at most
+ * `maxPartBytes` of the job) and taking `length` bytes at `offset`, checked against its SHA-256.
  *
- * Its index (`part-NNNNN.index.json`, beside it) is JSON: the archive's size and SHA-256 and, per
- * original, its key, member offset and length, original size and SHA-256 (hex).
+ * Its index (`part-NNNNN.index.json`, beside it) is JSON: the archive's size and SHA-256, the
+ * uncompressed size, and per original its key, offset and length in the uncompressed stream and
+ * its SHA-256 (hex).
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -33,12 +34,10 @@ export interface ArchiveInput {
 /** One original as the index describes it. */
 export interface ArchiveIndexEntry {
   readonly key: string;
-  /** Byte offset of its gzip member in the archive. */
+  /** Byte offset of the original in the uncompressed stream. */
   readonly offset: number;
-  /** Byte length of its gzip member. */
+  /** Byte length of the original. */
   readonly length: number;
-  /** Size of the original. */
-  readonly size: number;
   /** SHA-256 of the original, hex. */
   readonly sha256: string;
 }
@@ -54,6 +53,8 @@ export interface ArchiveIndex {
   readonly archiveSize: number;
   /** SHA-256 of the archive object, hex. */
   readonly archiveSha256: string;
+  /** Bytes of the uncompressed stream (the originals' total). */
+  readonly uncompressedSize: number;
   readonly entries: ArchiveIndexEntry[];
 }
 
@@ -134,55 +135,72 @@ export function parseLogKey(key: string): { service: string; day: string } | und
 /** Packs `inputs` (in the order given) into one archive with its index. */
 export function packArchive(service: string, day: string, part: number, inputs: readonly ArchiveInput[]): PackedArchive {
   const key = archiveKey(service, day, part);
-  const members: Buffer[] = [];
   const entries: ArchiveIndexEntry[] = [];
   let offset = 0;
   for (const input of inputs) {
-    const member = gzipSync(input.body);
-    entries.push({ key: input.key, offset, length: member.length, size: input.body.length, sha256: sha256Hex(input.body) });
-    members.push(member);
-    offset += member.length;
+    entries.push({ key: input.key, offset, length: input.body.length, sha256: sha256Hex(input.body) });
+    offset += input.body.length;
   }
-  const body = Buffer.concat(members);
+  const body = gzipSync(Buffer.concat(inputs.map((i) => i.body)));
   return {
     body,
-    index: { version: ARCHIVE_FORMAT_VERSION, service, day, part, archiveKey: key, archiveSize: body.length, archiveSha256: sha256Hex(body), entries },
+    index: {
+      version: ARCHIVE_FORMAT_VERSION,
+      service,
+      day,
+      part,
+      archiveKey: key,
+      archiveSize: body.length,
+      archiveSha256: sha256Hex(body),
+      uncompressedSize: offset,
+      entries,
+    },
   };
 }
 
 /**
- * The original bytes of `entry` from its gzip member (`member` is exactly the entry's bytes, or the
- * whole archive).
+ * The uncompressed stream of an archive, checked against the index's archive size and SHA-256 and
+ * its uncompressed size.
  *
- * @throws LogArchiveFormatError when the member does not decompress to the recorded size and SHA-256.
+ * @throws LogArchiveFormatError when the archive is not the one the index describes.
  */
-export function unpackEntry(entry: ArchiveIndexEntry, member: Uint8Array, wholeArchive = false): Buffer {
-  const bytes = wholeArchive ? member.subarray(entry.offset, entry.offset + entry.length) : member;
-  if (bytes.length !== entry.length) {
-    throw new LogArchiveFormatError(`archive member of '${entry.key}' must be ${entry.length} bytes (got ${bytes.length})`);
-  }
-  let original: Buffer;
-  try {
-    original = gunzipSync(bytes);
-  } catch (error) {
-    throw new LogArchiveFormatError(`archive member of '${entry.key}' is not a gzip member`, { cause: error });
-  }
-  if (original.length !== entry.size || sha256Hex(original) !== entry.sha256) {
-    throw new LogArchiveFormatError(
-      `archive member of '${entry.key}' must hold ${entry.size} bytes with SHA-256 ${entry.sha256} (got ${original.length} bytes with ${sha256Hex(original)})`,
-    );
-  }
-  return original;
-}
-
-/** Every original of a whole archive, checked against the index (archive size and SHA-256 first). */
-export function unpackArchive(index: ArchiveIndex, archive: Uint8Array): ArchiveInput[] {
+export function decompressArchive(index: ArchiveIndex, archive: Uint8Array): Buffer {
   if (archive.length !== index.archiveSize || sha256Hex(archive) !== index.archiveSha256) {
     throw new LogArchiveFormatError(
       `archive '${index.archiveKey}' must be ${index.archiveSize} bytes with SHA-256 ${index.archiveSha256} (got ${archive.length} bytes with ${sha256Hex(archive)})`,
     );
   }
-  return index.entries.map((entry) => ({ key: entry.key, body: unpackEntry(entry, archive, true) }));
+  let stream: Buffer;
+  try {
+    stream = gunzipSync(archive);
+  } catch (error) {
+    throw new LogArchiveFormatError(`archive '${index.archiveKey}' is not gzip`, { cause: error });
+  }
+  if (stream.length !== index.uncompressedSize) {
+    throw new LogArchiveFormatError(`archive '${index.archiveKey}' must decompress to ${index.uncompressedSize} bytes (got ${stream.length})`);
+  }
+  return stream;
+}
+
+/**
+ * The original bytes of `entry`, taken from the uncompressed stream.
+ *
+ * @throws LogArchiveFormatError when they do not have the recorded length and SHA-256.
+ */
+export function unpackEntry(entry: ArchiveIndexEntry, stream: Uint8Array): Buffer {
+  const original = Buffer.from(stream.subarray(entry.offset, entry.offset + entry.length));
+  if (original.length !== entry.length || sha256Hex(original) !== entry.sha256) {
+    throw new LogArchiveFormatError(
+      `original '${entry.key}' must be ${entry.length} bytes with SHA-256 ${entry.sha256} (got ${original.length} bytes with ${sha256Hex(original)})`,
+    );
+  }
+  return original;
+}
+
+/** Every original of a whole archive, checked against the index. */
+export function unpackArchive(index: ArchiveIndex, archive: Uint8Array): ArchiveInput[] {
+  const stream = decompressArchive(index, archive);
+  return index.entries.map((entry) => ({ key: entry.key, body: unpackEntry(entry, stream) }));
 }
 
 /** The index as stored (JSON). */
@@ -195,7 +213,7 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isI
 const isHex = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 /**
- * Parses and checks a stored index: fields, contiguous members covering the whole archive.
+ * Parses and checks a stored index: fields, contiguous originals covering the whole uncompressed stream.
  *
  * @param where names the index in messages (its key).
  * @throws LogArchiveFormatError naming the field, what was expected and what came.
@@ -224,12 +242,11 @@ export function parseIndex(text: string, where: string): ArchiveIndex {
   raw.entries.forEach((e: unknown, i) => {
     if (!isRecord(e)) return fail(`entries[${i}]`, 'an object', e);
     if (typeof e.key !== 'string' || !e.key.startsWith(LOGS_PREFIX)) fail(`entries[${i}].key`, `a key under ${LOGS_PREFIX}`, e.key);
-    if (e.offset !== offset) fail(`entries[${i}].offset`, `${offset} (members are contiguous)`, e.offset);
-    if (!isCount(e.length) || e.length === 0) fail(`entries[${i}].length`, 'a positive byte count', e.length);
-    if (!isCount(e.size)) fail(`entries[${i}].size`, 'a byte count', e.size);
+    if (e.offset !== offset) fail(`entries[${i}].offset`, `${offset} (originals are contiguous)`, e.offset);
+    if (!isCount(e.length)) fail(`entries[${i}].length`, 'a byte count', e.length);
     if (!isHex(e.sha256)) fail(`entries[${i}].sha256`, 'a hex SHA-256', e.sha256);
     offset += e.length as number;
   });
-  if (offset !== raw.archiveSize) fail('archiveSize', `${offset} (the members' total)`, raw.archiveSize);
+  if (offset !== raw.uncompressedSize) fail('uncompressedSize', `${offset} (the originals' total)`, raw.uncompressedSize);
   return raw as unknown as ArchiveIndex;
 }

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   archiveKey,
+  decompressArchive,
   indexKeyOf,
   LogArchiveFormatError,
   packArchive,
@@ -41,33 +42,34 @@ describe('log archive format', () => {
     expect(parseLogKey('archive/api/2026/11/30/y.log')).toBeUndefined();
   });
 
-  it('packs gzip members whose offsets, lengths and SHA-256 give every original back', () => {
+  it('packs one gzip stream whose offsets, lengths and SHA-256 give every original back', () => {
     const { body, index } = packArchive('api', '2026-11-30', 0, inputs);
-    // The whole archive is a valid gzip stream of the concatenated originals.
+    // The whole archive is a gzip stream of the concatenated originals, smaller than they are.
     expect(gunzipSync(body).toString()).toBe(`line 1\nline 2\n${'x'.repeat(5000)}`);
-    expect(index.entries.map((e) => [e.key, e.size])).toEqual([
-      ['logs/api/2026/11/30/a.log', 14],
-      ['logs/api/2026/11/30/b.log', 0],
-      ['logs/api/2026/11/30/c.log', 5000],
+    expect(body.length).toBeLessThan(200);
+    expect(index.entries).toEqual([
+      { key: 'logs/api/2026/11/30/a.log', offset: 0, length: 14, sha256: sha256Hex(inputs[0].body) },
+      { key: 'logs/api/2026/11/30/b.log', offset: 14, length: 0, sha256: sha256Hex(inputs[1].body) },
+      { key: 'logs/api/2026/11/30/c.log', offset: 14, length: 5000, sha256: sha256Hex(inputs[2].body) },
     ]);
-    expect(index.entries[0].offset).toBe(0);
-    expect(index.entries[1].offset).toBe(index.entries[0].length);
-    expect(index.archiveSize).toBe(body.length);
-    expect(index.archiveSha256).toBe(sha256Hex(body));
-    expect(index.entries[2].sha256).toBe(sha256Hex(inputs[2].body));
-    // One member alone, as a Range GET returns it.
-    const e = index.entries[2];
-    expect(unpackEntry(e, body.subarray(e.offset, e.offset + e.length)).toString()).toBe('x'.repeat(5000));
+    expect(index).toMatchObject({ archiveSize: body.length, archiveSha256: sha256Hex(body), uncompressedSize: 5014 });
+    const stream = decompressArchive(index, body);
+    expect(unpackEntry(index.entries[2], stream).toString()).toBe('x'.repeat(5000));
     expect(unpackArchive(index, body).map((o) => Buffer.from(o.body).toString())).toEqual(inputs.map((i) => Buffer.from(i.body).toString()));
   });
 
-  it('refuses a member or archive that does not match its index', () => {
+  it('refuses an archive or original that does not match its index', () => {
     const { body, index } = packArchive('api', '2026-11-30', 0, inputs);
     const tampered = Buffer.from(body);
     tampered[tampered.length - 5] ^= 0xff;
-    expect(() => unpackArchive(index, tampered)).toThrow(LogArchiveFormatError);
+    expect(() => unpackArchive(index, tampered)).toThrow(
+      `archive 'archive/api/2026/11/30/part-00000.gz' must be ${body.length} bytes with SHA-256 ${index.archiveSha256} (got ${body.length} bytes with ${sha256Hex(tampered)})`,
+    );
     const e = { ...index.entries[0], sha256: '0'.repeat(64) };
-    expect(() => unpackEntry(e, body, true)).toThrow(`archive member of 'logs/api/2026/11/30/a.log' must hold 14 bytes with SHA-256 ${'0'.repeat(64)}`);
+    expect(() => unpackEntry(e, decompressArchive(index, body))).toThrow(
+      `original 'logs/api/2026/11/30/a.log' must be 14 bytes with SHA-256 ${'0'.repeat(64)} (got 14 bytes with ${sha256Hex(inputs[0].body)})`,
+    );
+    expect(() => unpackArchive({ ...index, uncompressedSize: 1 }, body)).toThrow(LogArchiveFormatError);
   });
 
   it('round-trips the index through JSON and rejects a malformed one, naming the field', () => {
@@ -75,7 +77,7 @@ describe('log archive format', () => {
     expect(parseIndex(serializeIndex(index), 'k')).toEqual(index);
     const broken = { ...index, entries: [index.entries[0], { ...index.entries[1], offset: 1 }, index.entries[2]] };
     expect(() => parseIndex(JSON.stringify(broken), 'k')).toThrow(
-      `index 'k': entries[1].offset must be ${index.entries[0].length} (members are contiguous) (got 1)`,
+      `index 'k': entries[1].offset must be 14 (originals are contiguous) (got 1)`,
     );
     expect(() => parseIndex(JSON.stringify({ ...index, archiveKey: 'archive/x.gz' }), 'k')).toThrow(
       `index 'k': archiveKey must be "archive/api/2026/11/30/part-00003.gz" (got "archive/x.gz")`,
