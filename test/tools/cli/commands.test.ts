@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand 
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderHistory } from '../../../tools/cli/commands/history';
@@ -124,6 +124,27 @@ describe('run', () => {
       'report: SKIPPED (manual run, slot s, attempt 1, reason: overlap)',
     );
     expect(renderRun('report', { mode: 'sync', ok: false, error: { type: 'TypeError', message: 'x' } })).toBe('report: FAILED: TypeError: x');
+  });
+});
+
+describe('run --slot', () => {
+  it('exits 0 for a past slot that succeeded, or had already succeeded; 1 for anything else', () => {
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'SUCCEEDED' } }, true)).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'DUPLICATE', reason: 'already SUCCEEDED' } }, true)).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'DUPLICATE', reason: 'already SKIPPED' } }, true)).toBe(1);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'DUPLICATE', reason: 'already RUNNING (until x)' } }, true)).toBe(1);
+    expect(runExitCode({ mode: 'sync', ok: false, error: { type: 'E', message: 'm' } }, true)).toBe(1);
+    expect(runExitCode({ mode: 'async', ok: true, statusCode: 202 }, true)).toBe(0);
+  });
+
+  it('prints the outcome of a past slot', () => {
+    const slot = new Date('2026-03-25T01:30:00Z');
+    expect(renderRun('report', { mode: 'async', ok: true, statusCode: 202 }, slot)).toBe(
+      'report: started (Lambda accepted the run of slot 2026-03-25T01:30:00.000Z; it runs asynchronously). Follow it with: cdk-jobs history report',
+    );
+    expect(renderRun('report', { mode: 'sync', ok: true, result: { status: 'SUCCEEDED', slot: '2026-03-25T01:30:00.000Z', attempt: 2, durationMs: 40 } }, slot)).toBe(
+      'report: SUCCEEDED (past slot, slot 2026-03-25T01:30:00.000Z, attempt 2, 40 ms)',
+    );
   });
 });
 
@@ -390,6 +411,90 @@ describe('the program against AWS (mocked clients)', () => {
       stderr:
         "cdk-jobs: PlatformNotFoundError: stack 'Jobs' has no one-time schedule group (no output OneTimeScheduleGroupName): declare a one-time job in it first\n",
     });
+  });
+
+  it('jobs run --slot hands the event of that slot, with its scheduled time, to Lambda', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+
+    const result = await jobs(['run', 'report', '--slot', '2026-03-25T01:30:00Z']);
+
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: 'report: started (Lambda accepted the run of slot 2026-03-25T01:30:00.000Z; it runs asynchronously). Follow it with: cdk-jobs history report\n',
+    });
+    expect(JSON.parse(new TextDecoder().decode(lambda.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array))).toEqual({
+      job: 'report',
+      manual: true,
+      scheduledTime: '2026-03-25T01:30:00.000Z',
+      payload: { format: 'csv' },
+    });
+  });
+
+  it('jobs run --slot exits 2 without invoking anything when the instant is not a slot', async () => {
+    const result = await jobs(['run', 'report', '--slot', '2026-03-25T01:00:00Z']);
+
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "cdk-jobs: CliUsageError: job 'report': --slot: expected an instant at which cron(30 2 * * ? *) in Europe/Paris fires, got 2026-03-25T01:00:00.000Z; " +
+        'the nearest slots are 2026-03-24T01:30:00.000Z (before) and 2026-03-25T01:30:00.000Z (after)\n',
+    });
+    expect(lambda.commandCalls(InvokeCommand)).toEqual([]);
+  });
+
+  it('jobs backfill runs the slots that did not succeed, oldest first and waited for, and exits 1 when one failed', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(GetCommand, { Key: { pk: 'JOB#report', sk: 'RUN#2026-03-25T01:30:00.000Z' } }).resolves({ Item: { status: 'SUCCEEDED' } });
+    ddb.on(GetCommand, { Key: { pk: 'JOB#report', sk: 'RUN#2026-03-26T01:30:00.000Z' } }).resolves({ Item: { status: 'FAILED' } });
+    lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+      const event = JSON.parse(new TextDecoder().decode(input.Payload)) as { scheduledTime: string };
+      return event.scheduledTime.startsWith('2026-03-26')
+        ? { StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'AccessDenied', errorMessage: 'Access Denied' }) }
+        : { StatusCode: 200, Payload: payload({ status: 'SUCCEEDED', slot: event.scheduledTime, attempt: 1 }) };
+    });
+
+    const result = await jobs(['backfill', 'report', '--from', '2026-03-24T00:00:00Z', '--to', '2026-03-27T00:00:00Z']);
+
+    expect(result).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        'SLOT                      Europe/Paris             WAS           RESULT',
+        '2026-03-24T01:30:00.000Z  2026-03-24 02:30 +01:00  not recorded  SUCCEEDED',
+        '2026-03-26T01:30:00.000Z  2026-03-26 02:30 +01:00  FAILED        FAILED: AccessDenied: Access Denied',
+        'report: 3 slots, 1 already succeeded, 2 ran: 1 succeeded, 1 failed',
+        '',
+      ].join('\n'),
+    });
+    const calls = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.InvocationType)).toEqual(['RequestResponse', 'RequestResponse']);
+    expect(calls.map((c) => JSON.parse(new TextDecoder().decode(c.Payload as Uint8Array)) as unknown)).toEqual([
+      { job: 'report', manual: true, scheduledTime: '2026-03-24T01:30:00.000Z', payload: { format: 'csv' } },
+      { job: 'report', manual: true, scheduledTime: '2026-03-26T01:30:00.000Z', payload: { format: 'csv' } },
+    ]);
+  });
+
+  it('jobs backfill --dry-run reads the run records and invokes nothing', async () => {
+    ddb.on(GetCommand).resolves({});
+
+    const result = await jobs(['backfill', 'report', '--from', '2026-03-26T00:00:00Z', '--to', '2026-03-27T00:00:00Z', '--dry-run', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      job: 'report',
+      from: '2026-03-26T00:00:00.000Z',
+      to: '2026-03-27T00:00:00.000Z',
+      dryRun: true,
+      slots: 1,
+      alreadySucceeded: 0,
+      ran: 0,
+      succeeded: 0,
+      failed: 0,
+      runs: [{ slot: '2026-03-26T01:30:00.000Z', previous: null, outcome: 'planned', detail: 'would run' }],
+    });
+    expect(lambda.commandCalls(InvokeCommand)).toEqual([]);
   });
 
   it('prints help with exit 0, and exits 2 on an unknown command or a missing option', async () => {

@@ -3,6 +3,7 @@
  * in-process against given streams and returns the exit code (bin/jobs.ts and the tests use it).
  */
 import { Command, CommanderError } from 'commander';
+import { backfillCommand } from './backfill';
 import { devCommand } from './dev';
 import { describeError, ExitCode, exitCodeOf, type ExitCodeValue } from '../errors';
 import { processIo, type CliIo } from '../io';
@@ -33,6 +34,7 @@ export function buildProgram(env: CommandEnv): Command {
     .addCommand(listCommand(env))
     .addCommand(nextCommand(env))
     .addCommand(runCommand(env))
+    .addCommand(backfillCommand(env))
     .addCommand(historyCommand(env))
     .addCommand(pauseCommand(env))
     .addCommand(resumeCommand(env))
