@@ -7,10 +7,14 @@
  * - **execution** (the function threw on every attempt; Lambda's on-failure destination): the body
  *   is a record with `requestContext` (`condition`, `approximateInvokeCount`, `functionArn`),
  *   `requestPayload` (the event) and `responsePayload` (the error). A function dead-letter queue
- *   message (body = the event, attribute `ErrorMessage`) is read as this layer too.
+ *   message (body = the event, attribute `ErrorMessage`) is read as this layer too;
+ * - **stream** (a DynamoDB stream batch kept failing; the event source mapping's on-failure
+ *   destination): the body is a record with `requestContext`, `responseContext` and
+ *   `DDBStreamBatchInfo` (stream, shard, sequence range, batch size). It holds no records: a
+ *   redrive reads the batch from the stream again.
  *
- * Each becomes one row: job, slot, layer, error, attempts, age, and the original event and
- * function to re-invoke. Pure.
+ * Each becomes one row: job, slot, layer, error, attempts, age, and the original event (or the
+ * stream batch) and function to re-invoke. Pure.
  */
 import { substituteContextAttributes } from '../local/async-invocation';
 
@@ -27,7 +31,22 @@ export interface InboxMessage {
   readonly receiveCount?: number;
 }
 
-export type FailureLayer = 'delivery' | 'execution' | 'unknown';
+export type FailureLayer = 'delivery' | 'execution' | 'stream' | 'unknown';
+
+/** Where a failed DynamoDB stream batch is in its stream (Lambda's `DDBStreamBatchInfo`). */
+export interface StreamBatchInfo {
+  readonly streamArn: string;
+  readonly shardId: string;
+  /** Sequence number of the batch's first record. */
+  readonly startSequenceNumber: string;
+  /** Sequence number of the batch's last record. */
+  readonly endSequenceNumber: string;
+  /** How many records the batch held. */
+  readonly batchSize?: number;
+  /** When the first and last records reached the stream (ISO 8601). */
+  readonly firstArrival?: string;
+  readonly lastArrival?: string;
+}
 
 /** One failure, normalised. */
 export interface InboxFailure {
@@ -50,6 +69,8 @@ export interface InboxFailure {
   readonly event?: unknown;
   /** The function it was for, unqualified. */
   readonly functionArn?: string;
+  /** For the `stream` layer: the batch to read again from the stream. */
+  readonly stream?: StreamBatchInfo;
 }
 
 function parseJson(text: string): unknown {
@@ -140,6 +161,10 @@ export function normaliseFailure(message: InboxMessage): InboxFailure {
   }
 
   const parsed = parseJson(message.body);
+  // An event source mapping's on-failure record for a DynamoDB stream batch.
+  if (isRecord(parsed) && isRecord(parsed.requestContext) && isRecord(parsed.DDBStreamBatchInfo)) {
+    return streamFailure(base, parsed, parsed.requestContext, parsed.DDBStreamBatchInfo);
+  }
   // Lambda's on-failure destination record.
   if (isRecord(parsed) && isRecord(parsed.requestContext) && 'requestPayload' in parsed) {
     const context = parsed.requestContext;
@@ -185,5 +210,52 @@ export function normaliseFailure(message: InboxMessage): InboxFailure {
     ...(slot ? { slot } : {}),
     layer: 'unknown',
     error: 'not a Scheduler dead-letter message nor a Lambda failure record',
+  };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function streamFailure(
+  base: Pick<InboxFailure, 'messageId' | 'receiptHandle' | 'sentAt'>,
+  record: Record<string, unknown>,
+  context: Record<string, unknown>,
+  info: Record<string, unknown>,
+): InboxFailure {
+  const response = isRecord(record.responseContext) ? record.responseContext : {};
+  const condition = text(context.condition);
+  const streamArn = text(info.streamArn);
+  const shardId = text(info.shardId);
+  const start = text(info.startSequenceNumber);
+  const end = text(info.endSequenceNumber);
+  const batchSize = typeof info.batchSize === 'number' ? info.batchSize : undefined;
+  const first = text(info.approximateArrivalOfFirstRecord);
+  const last = text(info.approximateArrivalOfLastRecord);
+  const attempts = typeof context.approximateInvokeCount === 'number' ? context.approximateInvokeCount : undefined;
+  const timestamp = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
+  // The record holds no error message: the function's error kind (`Unhandled`) and why Lambda gave up.
+  const error = errorText(text(response.functionError), condition ?? 'the batch failed');
+  return {
+    ...base,
+    ...(base.sentAt === undefined && !Number.isNaN(timestamp) ? { sentAt: timestamp } : {}),
+    layer: 'stream',
+    error,
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(condition ? { condition } : {}),
+    ...(typeof context.functionArn === 'string' ? { functionArn: unqualified(context.functionArn) } : {}),
+    ...(streamArn && shardId && start && end
+      ? {
+          stream: {
+            streamArn,
+            shardId,
+            startSequenceNumber: start,
+            endSequenceNumber: end,
+            ...(batchSize !== undefined ? { batchSize } : {}),
+            ...(first ? { firstArrival: first } : {}),
+            ...(last ? { lastArrival: last } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -137,3 +137,57 @@ describe('helpers', () => {
     expect(jobOf({})).toBeUndefined();
   });
 });
+
+describe('normaliseFailure: a DynamoDB stream batch (event source mapping on-failure record)', () => {
+  const STREAM = 'arn:aws:dynamodb:eu-west-1:123456789012:table/Subscriptions/stream/2026-03-01T00:00:00.000';
+  const CONSUMER = 'arn:aws:lambda:eu-west-1:123456789012:function:Jobs-SubscriptionsFunction';
+  const record = {
+    requestContext: { requestId: 'req-1', functionArn: `${CONSUMER}:$LATEST`, condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: '2026-03-27T11:00:00.000Z',
+    DDBStreamBatchInfo: {
+      shardId: 'shardId-00000001',
+      startSequenceNumber: '100000000000000000001',
+      endSequenceNumber: '100000000000000000003',
+      approximateArrivalOfFirstRecord: '2026-03-27T10:59:00.000Z',
+      approximateArrivalOfLastRecord: '2026-03-27T10:59:01.000Z',
+      batchSize: 3,
+      streamArn: STREAM,
+    },
+  };
+
+  it('reads the consumer, the stream batch, the condition and the attempts; the record holds no event', () => {
+    expect(normaliseFailure(message(JSON.stringify(record)))).toEqual({
+      messageId: 'm-1',
+      receiptHandle: 'r-1',
+      sentAt: 1_790_000_000_000,
+      layer: 'stream',
+      error: 'Unhandled: RetryAttemptsExhausted',
+      attempts: 11,
+      condition: 'RetryAttemptsExhausted',
+      functionArn: CONSUMER,
+      stream: {
+        streamArn: STREAM,
+        shardId: 'shardId-00000001',
+        startSequenceNumber: '100000000000000000001',
+        endSequenceNumber: '100000000000000000003',
+        batchSize: 3,
+        firstArrival: '2026-03-27T10:59:00.000Z',
+        lastArrival: '2026-03-27T10:59:01.000Z',
+      },
+    });
+  });
+
+  it('takes the record timestamp as the age without SentTimestamp, and the condition alone without a function error', () => {
+    const { responseContext: _ignored, ...withoutResponse } = record;
+    const failure = normaliseFailure({ messageId: 'm-2', receiptHandle: 'r-2', body: JSON.stringify({ ...withoutResponse, requestContext: { ...record.requestContext, condition: 'RecordAgeExceeded' } }), attributes: {} });
+    expect([failure.layer, failure.error, failure.condition, failure.sentAt]).toEqual(['stream', 'RecordAgeExceeded', 'RecordAgeExceeded', Date.parse('2026-03-27T11:00:00.000Z')]);
+  });
+
+  it('keeps the layer but names no batch when the batch info lacks its range', () => {
+    const failure = normaliseFailure(message(JSON.stringify({ ...record, DDBStreamBatchInfo: { shardId: 's', streamArn: STREAM } })));
+    expect(failure.layer).toBe('stream');
+    expect(failure.stream).toBeUndefined();
+  });
+});

@@ -3,19 +3,24 @@
  * original event and waits for the outcome; a message is deleted only when its re-invoke fixed the
  * run (SUCCEEDED, continued, or the slot had succeeded meanwhile). The others are released for a
  * later try. Scheduler's dead-letter messages cannot be moved back with SQS redrive: the target
- * must be invoked again, which is what this does.
+ * must be invoked again, which is what this does. A failed DynamoDB stream batch is read again
+ * from its stream and the function invoked with the event its event source mapping delivered.
  */
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Command } from 'commander';
+import { sdkRetryConfig } from '../../../lambdas/shared/retry';
 import { parseCount } from '../args';
 import { ExitCode } from '../errors';
-import type { InboxFailure } from '../failure-message';
+import type { InboxFailure, StreamBatchInfo } from '../failure-message';
 import { renderTable, truncate } from '../format';
 import { deleteMessage, releaseMessages } from '../inbox';
 import { fixedByReinvoke, runOutcomeOf, type InvocationReport } from '../invoker';
 import type { JobCatalog } from '../job-catalog';
+import { clientConfig } from '../platform-resolver';
 import { progressBar } from '../progress';
+import { describeStreamReinvoke, fixedStreamBatch, readStreamBatch } from '../stream-batch';
 import { platformCommand, withSession, type CommandEnv } from './common';
-import { checkJobFilter, readFailures, sortFailures } from './failures';
+import { checkJobFilter, failureCells, nameConsumers, readFailures, sortFailures } from './failures';
 
 /**
  * How long `redrive` holds the messages it works on, in seconds: longer than one re-invoke can take
@@ -25,17 +30,33 @@ export const REDRIVE_VISIBILITY_SECONDS = 1800;
 
 /** What to do with one failure. */
 export type RedrivePlanItem =
-  | { readonly failure: InboxFailure; readonly action: 'reinvoke'; readonly functionArn: string; readonly event: unknown }
+  | {
+      readonly failure: InboxFailure;
+      readonly action: 'reinvoke';
+      readonly functionArn: string;
+      /** The event to send; for a stream batch, set once {@link readStreamBatches} read it. */
+      readonly event: unknown;
+      /** For a failed stream batch: the batch, read again from the stream before the re-invoke. */
+      readonly stream?: StreamBatchInfo;
+      /** For a stream batch read again: how many records the event holds. */
+      readonly streamRecords?: number;
+    }
   | { readonly failure: InboxFailure; readonly action: 'skip'; readonly reason: string };
 
 /**
  * The plan: every failure of the selected job gets re-invoked with its event, on the job's current
- * function (or the function named in the message when the job is not known). Pure.
+ * function (or the function named in the message when the job is not known); a failed stream batch
+ * is re-invoked on its consumer once {@link readStreamBatches} has read it again. Pure.
  */
 export function planRedrive(failures: readonly InboxFailure[], catalog: JobCatalog, job: string | undefined): RedrivePlanItem[] {
   return failures
     .filter((f) => job === undefined || f.job === job)
     .map((failure): RedrivePlanItem => {
+      if (failure.layer === 'stream') {
+        if (!failure.stream) return { failure, action: 'skip', reason: 'the message names no stream batch (stream, shard, sequence range)' };
+        if (!failure.functionArn) return { failure, action: 'skip', reason: 'the message names no function' };
+        return { failure, action: 'reinvoke', functionArn: failure.functionArn, event: undefined, stream: failure.stream };
+      }
       if (failure.layer === 'unknown' || failure.event === undefined) {
         return { failure, action: 'skip', reason: 'no original event in the message' };
       }
@@ -44,6 +65,41 @@ export function planRedrive(failures: readonly InboxFailure[], catalog: JobCatal
       if (!functionArn) return { failure, action: 'skip', reason: `no function for job '${failure.job ?? '?'}'` };
       return { failure, action: 'reinvoke', functionArn, event: failure.event };
     });
+}
+
+/** Whether an item is a stream batch still to be read from its stream. */
+function unread(item: RedrivePlanItem): boolean {
+  return item.action === 'reinvoke' && item.stream !== undefined && item.streamRecords === undefined;
+}
+
+/**
+ * Reads each stream batch of the plan from its stream: it becomes a re-invoke with the rebuilt
+ * DynamoDB stream event, or a skip saying why the records cannot be read (no longer in the stream).
+ */
+export async function readStreamBatches(plan: readonly RedrivePlanItem[], streams: DynamoDBStreamsClient): Promise<RedrivePlanItem[]> {
+  const resolved: RedrivePlanItem[] = [];
+  for (const item of plan) {
+    if (item.action !== 'reinvoke' || !item.stream || !unread(item)) {
+      resolved.push(item);
+      continue;
+    }
+    const read = await readStreamBatch(streams, item.stream);
+    resolved.push(
+      read.status === 'read'
+        ? { ...item, event: read.event, streamRecords: read.event.Records.length }
+        : { failure: item.failure, action: 'skip', reason: read.reason },
+    );
+  }
+  return resolved;
+}
+
+/** What a dry run says of an item. Pure. */
+export function describePlanned(item: RedrivePlanItem): string {
+  if (item.action === 'skip') return `skip: ${item.reason}`;
+  const fn = item.functionArn.split(':').pop() ?? item.functionArn;
+  if (!item.stream) return `re-invoke ${fn}`;
+  if (item.streamRecords === undefined) return `re-invoke ${fn} after reading the batch again from the stream`;
+  return `re-invoke ${fn} with the ${item.streamRecords} record${item.streamRecords === 1 ? '' : 's'} read again from the stream`;
 }
 
 /** The result of one planned item. */
@@ -65,7 +121,7 @@ export function describeReinvoke(report: InvocationReport): string {
 /** The human table of `cdk-jobs redrive`. Pure. */
 export function renderRedrive(results: readonly RedriveResult[], dryRun: boolean): string {
   if (results.length === 0) return 'nothing to redrive';
-  const cells = (r: RedriveResult) => [r.failure.job ?? '?', r.failure.slot ?? '-', r.failure.layer, truncate(r.detail, 80)];
+  const cells = (r: RedriveResult) => [...failureCells(r.failure), truncate(r.detail, 120)];
   if (dryRun) {
     return `${renderTable(['JOB', 'SLOT', 'LAYER', 'WOULD'], results.map(cells))}\ndry run: nothing was invoked or deleted`;
   }
@@ -96,7 +152,16 @@ export function redriveCommand(env: CommandEnv): Command {
         const catalog = await session.catalog();
         const { sqs } = await session.clients();
         const failures = await readFailures(session, dryRun ? 30 : REDRIVE_VISIBILITY_SECONDS, max);
-        const plan = planRedrive(sortFailures(failures), catalog, job);
+        const planned = planRedrive(sortFailures(nameConsumers(failures, catalog)), catalog, job);
+        let plan = planned;
+        if (planned.some(unread)) {
+          const streams = new DynamoDBStreamsClient({ ...clientConfig(platform), ...sdkRetryConfig() });
+          try {
+            plan = await readStreamBatches(planned, streams);
+          } finally {
+            streams.destroy();
+          }
+        }
         const results: RedriveResult[] = [];
         const deleted = new Set<string>();
         try {
@@ -105,7 +170,7 @@ export function redriveCommand(env: CommandEnv): Command {
               results.push({
                 failure: item.failure,
                 outcome: 'planned',
-                detail: item.action === 'reinvoke' ? `re-invoke ${item.functionArn.split(':').pop()}` : `skip: ${item.reason}`,
+                detail: describePlanned(item),
               });
             }
           } else {
@@ -113,8 +178,9 @@ export function redriveCommand(env: CommandEnv): Command {
             const bar = progressBar(env.io.stderr, 'redriving', plan.length);
             try {
               for (const item of plan) {
-                if (item.action === 'skip') {
-                  results.push({ failure: item.failure, outcome: 'kept', detail: `skipped: ${item.reason}` });
+                if (item.action === 'skip' || unread(item)) {
+                  const reason = item.action === 'skip' ? item.reason : 'the stream batch was not read';
+                  results.push({ failure: item.failure, outcome: 'kept', detail: `skipped: ${reason}` });
                 } else {
                   let report: InvocationReport;
                   try {
@@ -123,12 +189,14 @@ export function redriveCommand(env: CommandEnv): Command {
                     const e = error as Error;
                     report = { mode: 'sync', ok: false, error: { type: e.name, message: e.message } };
                   }
-                  if (fixedByReinvoke(report)) {
+                  const stream = item.stream !== undefined;
+                  const detail = stream ? describeStreamReinvoke(report, item.streamRecords ?? 0) : describeReinvoke(report);
+                  if (stream ? fixedStreamBatch(report) : fixedByReinvoke(report)) {
                     await deleteMessage(sqs, platform.failureInboxUrl, item.failure.receiptHandle);
                     deleted.add(item.failure.messageId);
-                    results.push({ failure: item.failure, outcome: 'deleted', detail: describeReinvoke(report) });
+                    results.push({ failure: item.failure, outcome: 'deleted', detail });
                   } else {
-                    results.push({ failure: item.failure, outcome: 'kept', detail: describeReinvoke(report) });
+                    results.push({ failure: item.failure, outcome: 'kept', detail });
                   }
                 }
                 bar.increment();
