@@ -221,12 +221,7 @@ export class JobPlatform extends Construct {
     });
     // One statement for every bundled job, so the shared policy keeps its size as jobs are added.
     this.jobFunctionNamePrefix = jobFunctionNamePrefix(stack.stackName);
-    const jobFunctions = stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: `${this.jobFunctionNamePrefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const jobFunctions = this.jobFunctionsArn(stack);
     iam.Grant.addToPrincipal({ grantee: this.schedulerRole, actions: ['lambda:InvokeFunction'], resourceArns: [jobFunctions] });
     acknowledgeWildcardResource(
       this.schedulerRole,
@@ -442,8 +437,30 @@ export class JobPlatform extends Construct {
       "scheduler:GetSchedule (read only) on the schedules of the platform's own schedule group, which holds exactly its jobs' schedules and the " +
         "watchdog's; one statement instead of one ARN per job keeps the watchdog's policy the same size whatever the number of jobs.",
     );
+    // Catch-up: the watchdog runs missed slots of jobs with a catch-up policy by invoking their
+    // functions. One statement on the platform's job-function prefix, whatever the number of jobs.
+    const jobFunctions = this.jobFunctionsArn(stack);
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['lambda:InvokeFunction'], resourceArns: [jobFunctions] });
+    acknowledgeWildcardResource(
+      fn.role!,
+      jobFunctions,
+      `lambda:InvokeFunction (unqualified) on the functions named '${this.jobFunctionNamePrefix}<job name>', to run the missed slots of jobs ` +
+        'with a catch-up policy: the platform names every bundled job function so, and the prefix carries a hash of the stack name, so it matches ' +
+        "no function of another stack and no name CloudFormation generates. One statement instead of one ARN per job keeps the watchdog's policy " +
+        'the same size whatever the number of jobs.',
+    );
     this.table.grantReadWriteData(fn);
     return fn;
+  }
+
+  /** The ARN pattern of every function named with {@link jobFunctionNamePrefix}. */
+  private jobFunctionsArn(stack: Stack): string {
+    return stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: `${this.jobFunctionNamePrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   /**

@@ -5,6 +5,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
+import { CatchUp } from './catch-up';
 import { OverlapPolicy } from './contract';
 import { JobBase, type JobBaseProps } from './job-base';
 import { truncate } from './job-function';
@@ -45,6 +46,14 @@ export interface ScheduledJobProps extends JobBaseProps {
    * @default OverlapPolicy.SKIP
    */
   readonly overlap?: OverlapPolicy;
+  /**
+   * Whether slots that did not run are run afterwards: by the watchdog for the slots it records
+   * missed, and by `cdk-jobs resume` for the slots skipped or missed while the job was paused.
+   * `CatchUp.lastMissed()` runs the most recent one, `CatchUp.within(Duration.hours(6))` every one
+   * at most that old, oldest first. Carried in the schedule's input.
+   * @default CatchUp.off()
+   */
+  readonly catchUp?: CatchUp;
 }
 
 const MAX_SCHEDULE_DESCRIPTION = 512;
@@ -72,12 +81,16 @@ export class ScheduledJob extends JobBase {
   public readonly payload: { readonly [key: string]: unknown };
   /** Whether the schedule is enabled (the platform switch and the job's own `enabled`). */
   public readonly enabled: boolean;
+  /** What happens to slots that did not run. */
+  public readonly catchUp: CatchUp;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id, props, SCHEDULED_JOB);
     this.scheduleExpression = props.schedule;
     this.payload = props.payload ?? {};
     this.enabled = props.platform.schedulesEnabled && (props.enabled ?? true);
+    this.catchUp = props.catchUp ?? CatchUp.off();
+    const catchUp = this.catchUp.toSpec();
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       scheduleName: this.jobName,
@@ -99,6 +112,7 @@ export class ScheduledJob extends JobBase {
           attempt: scheduler.ContextAttribute.attemptNumber,
           scheduleArn: scheduler.ContextAttribute.scheduleArn,
           payload: this.payload,
+          ...(catchUp ? { catchUp } : {}),
         }),
       }),
     });
@@ -117,6 +131,8 @@ const SCHEDULED_JOB = {
     if (payload !== undefined && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) {
       fail(`payload must be a JSON object; got ${Array.isArray(payload) ? 'an array' : JSON.stringify(payload)}`);
     }
+    const catchUpProblem = props.catchUp?.problem();
+    if (catchUpProblem) fail(`catchUp: ${catchUpProblem}`);
     const expression = props.schedule.expressionString;
     const timeZone = props.schedule.timeZone?.timezoneName ?? 'UTC';
     if (!Token.isUnresolved(expression) && !Token.isUnresolved(timeZone)) {

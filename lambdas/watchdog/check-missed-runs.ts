@@ -2,15 +2,19 @@
  * The watchdog's work, reusable by the Lambda handler, local mode and the CLI: for each enabled job
  * schedule of the platform's group, find the slots that should have started (plus the flexible
  * window and the grace) but have no run record, record each once as `MISSED#<slot>`, publish the
- * per-job `MissedRuns` metric and move the job's cursor on.
+ * per-job `MissedRuns` metric and move the job's cursor on. For a job with a catch-up policy, the
+ * slots this run recorded first (never those recorded before) that the policy chooses are run by
+ * invoking the job's function asynchronously, oldest first.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JOB_DIMENSION, MetricName } from '../../lib/contract';
 import { runsBetween } from '../../lib/schedule';
+import { LambdaContinuationInvoker, type ContinuationInvoker } from '../runtime/continuation';
 import { JobStateStore } from '../runtime/state-store';
 import { mapWithConcurrency } from '../shared/concurrency';
+import { catchUpEvent, chooseCatchUpSlots } from './catch-up';
 import { WatchdogConfigError } from './errors';
 import { findMissedSlots, latestRun, runsRange } from './match';
 import { expectedSlots, MINUTE_MS, planWindow, scheduleShape, type JobSchedule } from './plan';
@@ -103,6 +107,11 @@ export interface CheckMissedRunsOptions {
    * @default no schedule is left out by its target
    */
   readonly ownFunctionName?: string;
+  /**
+   * Starts the catch-up runs (asynchronous invocations of job functions).
+   * @default Lambda Invoke with `InvocationType: 'Event'`, through a client created on first use
+   */
+  readonly invoker?: ContinuationInvoker;
 }
 
 /** What one job's check found. */
@@ -121,6 +130,10 @@ export interface JobCheckResult {
   readonly checkedUntil?: string;
   /** True when the window held more slots than `maxSlotsPerJob`; the rest come next run. */
   readonly truncated: boolean;
+  /** Slots the job's catch-up policy ran (Lambda accepted the invocation), oldest first. */
+  readonly caughtUp?: readonly string[];
+  /** Slots whose catch-up invocation failed, with the error; they are not tried again. */
+  readonly catchUpFailed?: readonly { readonly slot: string; readonly error: string }[];
 }
 
 /** A job (or schedule) that could not be checked; the others were. */
@@ -178,6 +191,7 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
   if (Number.isNaN(now.getTime())) throw new WatchdogConfigError('checkMissedRuns: now must be a valid Date (got Invalid Date)');
   const { logger, metrics } = options;
   const store = new JobStateStore({ client: options.ddb, tableName });
+  const invoker = options.invoker ?? new LambdaContinuationInvoker();
 
   const listed = await listJobSchedules(options.scheduler, group, {
     ...(options.ownFunctionName ? { ownFunctionName: options.ownFunctionName } : {}),
@@ -218,6 +232,7 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
         lookbackMs: lookbackSeconds * 1000,
         maxSlots,
         missedTtlDays,
+        invoker,
       });
     } catch (error) {
       failures.push({ scheduleName: schedule.scheduleName, job: schedule.job, error: error instanceof Error ? error : new Error(String(error)) });
@@ -236,6 +251,10 @@ export async function checkMissedRuns(options: CheckMissedRunsOptions): Promise<
     }
     const log = result.recorded > 0 ? logger?.warn.bind(logger) : logger?.debug.bind(logger);
     log?.(result.recorded > 0 ? 'missed runs recorded' : 'job checked', { ...result });
+    if (result.caughtUp && result.caughtUp.length > 0) logger?.info('missed runs caught up', { job: result.job, slots: result.caughtUp });
+    if (result.catchUpFailed && result.catchUpFailed.length > 0) {
+      logger?.error('missed runs not caught up: the invocation failed', { job: result.job, failed: result.catchUpFailed });
+    }
   }
   for (const failure of failures) {
     logger?.error('job not checked', { scheduleName: failure.scheduleName, job: failure.job, error: failure.error });
@@ -252,6 +271,7 @@ interface CheckJobContext {
   readonly lookbackMs: number;
   readonly maxSlots: number;
   readonly missedTtlDays: number;
+  readonly invoker: ContinuationInvoker;
 }
 
 async function checkJob(schedule: JobSchedule, cursor: Date | undefined, ctx: CheckJobContext): Promise<JobCheckResult> {
@@ -285,6 +305,8 @@ async function checkJob(schedule: JobSchedule, cursor: Date | undefined, ctx: Ch
       expiresAt,
     }),
   );
+  const recordedNow = missed.filter((_, i) => written[i]);
+  const catchUp = await catchUpSlots(schedule, recordedNow, ctx);
   // Only once every missed slot is recorded may the cursor pass them.
   await ctx.store.advanceCursor({
     job: schedule.job,
@@ -301,5 +323,35 @@ async function checkJob(schedule: JobSchedule, cursor: Date | undefined, ctx: Ch
     recorded: written.filter(Boolean).length,
     checkedUntil: plan.checkedUntil.toISOString(),
     truncated: plan.truncated,
+    ...catchUp,
   };
+}
+
+/**
+ * Runs the slots the job's catch-up policy chooses among those this run recorded first, oldest
+ * first, one asynchronous invocation each. A slot recorded by an earlier (or overlapping) run is
+ * never chosen, so no slot is caught up twice by the watchdog; a slot run meanwhile is a duplicate
+ * for the runtime's claim.
+ */
+async function catchUpSlots(
+  schedule: JobSchedule,
+  recordedNow: readonly Date[],
+  ctx: CheckJobContext,
+): Promise<Pick<JobCheckResult, 'caughtUp' | 'catchUpFailed'>> {
+  const target = schedule.catchUp;
+  if (!target) return {};
+  const chosen = chooseCatchUpSlots(target.policy, recordedNow, ctx.now);
+  if (chosen.length === 0) return {};
+  const caughtUp: string[] = [];
+  const catchUpFailed: { slot: string; error: string }[] = [];
+  for (const slot of chosen) {
+    try {
+      await ctx.invoker.invokeAsync(target.functionArn, catchUpEvent(schedule.job, target, slot));
+      caughtUp.push(slot.toISOString());
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      catchUpFailed.push({ slot: slot.toISOString(), error: `${e.name}: ${e.message}` });
+    }
+  }
+  return { caughtUp, ...(catchUpFailed.length > 0 ? { catchUpFailed } : {}) };
 }

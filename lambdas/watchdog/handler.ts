@@ -1,6 +1,7 @@
 /**
  * The watchdog Lambda: runs every 5 minutes (Scheduler input `{ "watchdog": true }`) and records,
- * for every job, the slots that should have started but did not (see `checkMissedRuns`).
+ * for every job, the slots that should have started but did not, and runs those a job's catch-up
+ * policy chooses (see `checkMissedRuns`). The Lambda client for that is loaded on first use.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -29,6 +30,8 @@ export interface WatchdogSummary {
   readonly missedRecorded: number;
   /** Jobs with slots found missed by this run (recorded now, or already by an overlapping run), and the slots. */
   readonly missed: readonly { readonly job: string; readonly slots: readonly string[] }[];
+  /** Jobs with missed slots their catch-up policy ran in this run, and the slots. */
+  readonly caughtUp: readonly { readonly job: string; readonly slots: readonly string[] }[];
   readonly deferred: readonly string[];
   readonly failures: readonly { readonly scheduleName: string; readonly job?: string; readonly error: string }[];
 }
@@ -63,6 +66,7 @@ export const handler = async (event: unknown, context?: WatchdogContext): Promis
     jobs: result.jobs.length,
     missedRecorded: result.jobs.reduce((sum, job) => sum + job.recorded, 0),
     missed: result.jobs.filter((job) => job.missed.length > 0).map((job) => ({ job: job.job, slots: job.missed })),
+    caughtUp: result.jobs.filter((job) => (job.caughtUp?.length ?? 0) > 0).map((job) => ({ job: job.job, slots: job.caughtUp ?? [] })),
     deferred: result.deferred,
     failures: result.failures.map((f) => ({ scheduleName: f.scheduleName, ...(f.job ? { job: f.job } : {}), error: `${f.error.name}: ${f.error.message}` })),
   };

@@ -3,6 +3,7 @@
  * which slots the schedule should have fired in it. No SDK, no clock: every input is a value.
  */
 import { parseSchedule, ScheduleExpressionError, type ParsedSchedule } from '../../lib/schedule';
+import type { CatchUpTarget } from './catch-up';
 import { WatchdogScheduleError } from './errors';
 
 /** What the watchdog knows about one job's schedule, read from EventBridge Scheduler. */
@@ -26,6 +27,8 @@ export interface JobSchedule {
    * before it followed another definition (or none) and are not expected.
    */
   readonly activeSince: Date;
+  /** The job's catch-up policy and what running a missed slot needs; absent when the policy is off. */
+  readonly catchUp?: CatchUpTarget;
 }
 
 /** The shape of an expression the planner needs: rate schedules are matched by period. */

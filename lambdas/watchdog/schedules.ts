@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { JOB_NAME_PATTERN } from '../runtime/config';
 import { mapWithConcurrency } from '../shared/concurrency';
+import { parseCatchUpSpec, type CatchUpTarget } from './catch-up';
 import { WatchdogScheduleError } from './errors';
 import type { JobSchedule } from './plan';
 
@@ -53,8 +54,8 @@ export function lambdaFunctionName(arn: string | undefined): string | undefined 
   return match ? match[1] : undefined;
 }
 
-/** The job a schedule's target input names, or `undefined` when the input is not a job event. */
-export function jobOfInput(input: string | undefined): string | undefined {
+/** A schedule's target input as an object, or `undefined` when it is not a JSON object. */
+function inputObject(input: string | undefined): Record<string, unknown> | undefined {
   if (input === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -63,8 +64,28 @@ export function jobOfInput(input: string | undefined): string | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const job = (parsed as { job?: unknown }).job;
+  return parsed as Record<string, unknown>;
+}
+
+/** The job a schedule's target input names, or `undefined` when the input is not a job event. */
+export function jobOfInput(input: string | undefined): string | undefined {
+  const job = inputObject(input)?.job;
   return job === undefined ? undefined : String(job);
+}
+
+/** The catch-up policy in the input and what running a missed slot needs; `undefined` when off. */
+function catchUpOf(output: Omit<GetScheduleCommandOutput, '$metadata'>, where: string): CatchUpTarget | undefined {
+  const input = inputObject(output.Target?.Input) ?? {};
+  let policy;
+  try {
+    policy = parseCatchUpSpec(input.catchUp);
+  } catch (error) {
+    throw new WatchdogScheduleError(`${where}: Target.Input.${(error as Error).message}`, { cause: error });
+  }
+  if (!policy) return undefined;
+  const functionArn = output.Target?.Arn;
+  if (!functionArn) throw new WatchdogScheduleError(`${where}: Target.Arn is missing, so its catch-up policy cannot run a missed slot`);
+  return { policy, functionArn, payload: input.payload ?? {}, ...(output.Arn ? { scheduleArn: output.Arn } : {}) };
 }
 
 /**
@@ -88,6 +109,7 @@ export function toJobSchedule(output: GetScheduleCommandOutput | Omit<GetSchedul
   if (!activeSince) {
     throw new WatchdogScheduleError(`${where} (job '${job}'): neither LastModificationDate nor CreationDate is set`);
   }
+  const catchUp = catchUpOf(output, `${where} (job '${job}')`);
   const window = output.FlexibleTimeWindow;
   let flexibleWindowMs = 0;
   if (window?.Mode === 'FLEXIBLE') {
@@ -108,6 +130,7 @@ export function toJobSchedule(output: GetScheduleCommandOutput | Omit<GetSchedul
     ...(output.StartDate ? { startDate: output.StartDate } : {}),
     ...(output.EndDate ? { endDate: output.EndDate } : {}),
     activeSince,
+    ...(catchUp ? { catchUp } : {}),
   };
 }
 

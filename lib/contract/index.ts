@@ -72,7 +72,28 @@ export interface JobEvent {
    * due at the same instant are different runs, so the slot is `<scheduledTime ISO>#<key>`.
    */
   readonly key?: string;
+  /**
+   * The job's catch-up policy, carried in its schedule's input for the watchdog and
+   * `cdk-jobs resume` (absent: off). The runtime accepts it and does nothing with it.
+   */
+  readonly catchUp?: CatchUpSpec;
+  /** `'catch-up'` on a run the watchdog or `cdk-jobs resume` started for a missed or skipped slot. */
+  readonly trigger?: 'catch-up';
 }
+
+/**
+ * A catch-up policy as a schedule's input carries it: `last` runs only the most recent missed
+ * slot; `within` runs every missed slot at most `windowSeconds` old, oldest first.
+ */
+export type CatchUpSpec =
+  | { readonly mode: 'last' }
+  | { readonly mode: 'within'; readonly windowSeconds: number };
+
+/** The `trigger` of a run started to catch up a missed or skipped slot. */
+export const CATCH_UP_TRIGGER = 'catch-up';
+
+/** The shortest and longest window of a `within` catch-up policy, in seconds (1 minute, 7 days). */
+export const CATCH_UP_WINDOW_SECONDS = { min: 60, max: 7 * 86_400 } as const;
 
 /** Status of a run record. */
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'DUPLICATE';

@@ -155,6 +155,17 @@ describe('JobPlatform', () => {
     expect(schedulerActions.sort()).toEqual(['scheduler:GetSchedule', 'scheduler:ListSchedules']);
   });
 
+  it("THEN the watchdog may invoke the job functions (catch-up), in one statement on the platform's job-function prefix", () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PlatformWatchdogRole') }] },
+    });
+    const statements = Object.values(policies).flatMap((p) => (p as Resource).Properties.PolicyDocument as { Statement: unknown[] }).flatMap((d) => d.Statement);
+    const invoke = (statements as { Action: string | string[]; Resource: unknown }[]).filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: `arn:aws:lambda:us-east-1:123456789012:function:${platform.jobFunctionNamePrefix}*` },
+    ]);
+  });
+
   it('THEN an alarm fires while the inbox holds a message, and one when the watchdog stops', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -2,6 +2,7 @@ import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CatchUp } from '../../lib/catch-up';
 import { JobConfigurationError } from '../../lib/contract';
 import { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob, type ScheduledJobProps } from '../../lib/scheduled-job';
@@ -41,6 +42,16 @@ describe('ScheduledJob validation at synth time', () => {
       'a name that is not kebab-case',
       { jobName: 'Nightly_Report' },
       "job 'Nightly_Report': the job name must be kebab-case, start with a letter and have at most 48 characters (^[a-z][a-z0-9-]{0,47}$); got 'Nightly_Report'",
+    ],
+    [
+      'a catch-up window under a minute',
+      { jobName: 'short-catch-up', catchUp: CatchUp.within(Duration.seconds(30)) },
+      "job 'short-catch-up': catchUp: CatchUp.within() window must be whole seconds from 1 minute to 7 days; got 30 seconds",
+    ],
+    [
+      'a catch-up window over 7 days',
+      { jobName: 'long-catch-up', catchUp: CatchUp.within(Duration.days(8)) },
+      "job 'long-catch-up': catchUp: CatchUp.within() window must be whole seconds from 1 minute to 7 days; got 691200 seconds",
     ],
     ['the reserved name', { jobName: 'watchdog' }, "job 'watchdog': the name 'watchdog' is reserved for the platform's own schedule; choose another jobName"],
     [

@@ -223,7 +223,7 @@ describe('ScheduledJob', () => {
       }
     });
 
-    it('THEN the only "*" resources: ListSchedules on "*", Invoke on the platform prefix, GetSchedule on the platform group', () => {
+    it('THEN the only "*" resources: ListSchedules on "*", Invoke on the platform prefix (scheduler role and watchdog), GetSchedule on the platform group', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap((p) => ((p as Resource).Properties.PolicyDocument as { Statement: Statement[] }).Statement)
         .flatMap((s) =>
@@ -239,7 +239,8 @@ describe('ScheduledJob', () => {
           { Action: 'scheduler:GetSchedule', Resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/TestStack-jobs/*' },
         ]),
       );
-      expect(wildcard).toHaveLength(3);
+      expect(wildcard.filter((w) => w.Action === 'lambda:InvokeFunction')).toHaveLength(2);
+      expect(wildcard).toHaveLength(4);
     });
   });
 

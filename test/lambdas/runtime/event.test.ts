@@ -42,6 +42,19 @@ describe('parseJobEvent', () => {
     });
   });
 
+  it('accepts the catch-up policy of the schedule input and the catch-up trigger, and keeps the slot a scheduled one', () => {
+    const policy = parseJobEvent(
+      { job: 'a', scheduledTime: '2026-03-01T02:00:00Z', attempt: '1', payload: {}, catchUp: { mode: 'within', windowSeconds: 3600 } },
+      { now: NOW },
+    );
+    const caughtUp = parseJobEvent(
+      { job: 'a', scheduledTime: '2026-03-01T01:00:00.000Z', payload: {}, catchUp: { mode: 'last' }, trigger: 'catch-up' },
+      { now: NOW },
+    );
+    expect([policy.slot, policy.manual]).toEqual(['2026-03-01T02:00:00.000Z', false]);
+    expect([caughtUp.slot, caughtUp.manual]).toEqual(['2026-03-01T01:00:00.000Z', false]);
+  });
+
   it('converts an offset instant to UTC', () => {
     const event = parseJobEvent({ job: 'a', scheduledTime: '2026-03-01T03:00:00+01:00' }, { now: NOW });
     expect(event.slot).toBe('2026-03-01T02:00:00.000Z');

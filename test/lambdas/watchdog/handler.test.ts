@@ -95,6 +95,7 @@ describe('handler', () => {
       jobs: 1,
       missedRecorded: 1,
       missed: [{ job: 'nightly-report', slots: ['2026-03-05T02:00:00.000Z'] }],
+      caughtUp: [],
       deferred: [],
       failures: [],
     });
