@@ -16,12 +16,10 @@ import { Construct } from 'constructs';
 import { JobConfigurationError } from '../../lib/contract';
 import type { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob } from '../../lib/scheduled-job';
+import { ARCHIVE_STORAGE_CLASSES } from '../../lambdas/shared/log-archive-format';
 
 /** The log archive handler of this package. */
 export const LOG_ARCHIVE_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'log-archive', 'handler.ts');
-
-/** Storage classes an archive may be written with (the job validates the same list). */
-const STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
 
 /** Props of {@link ArchiveJobs}. */
 export interface ArchiveJobsProps {
@@ -54,9 +52,9 @@ export class ArchiveJobs extends Construct {
   constructor(scope: Construct, id: string, props: ArchiveJobsProps) {
     super(scope, id);
     const storageClass = props.storageClass ?? 'GLACIER_IR';
-    if (!Token.isUnresolved(storageClass) && !STORAGE_CLASSES.includes(storageClass)) {
+    if (!Token.isUnresolved(storageClass) && !(ARCHIVE_STORAGE_CLASSES as readonly string[]).includes(storageClass)) {
       throw new JobConfigurationError(
-        `ArchiveJobs '${this.node.path}': storageClass must be one of ${STORAGE_CLASSES.join(', ')} (got '${storageClass}')`,
+        `ArchiveJobs '${this.node.path}': storageClass must be one of ${ARCHIVE_STORAGE_CLASSES.join(', ')} (got '${storageClass}')`,
       );
     }
     this.archive = new ScheduledJob(this, 'NightlyLogArchive', {

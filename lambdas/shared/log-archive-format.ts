@@ -22,6 +22,13 @@ export const LOGS_PREFIX = 'logs/';
 /** Where the archives live; the weekly cleanup never touches it. */
 export const ARCHIVE_PREFIX = 'archive/';
 
+/**
+ * Storage classes an archive object may be written with: the job's payload and the example
+ * construct check against this one list.
+ */
+export const ARCHIVE_STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
+export type ArchiveStorageClass = (typeof ARCHIVE_STORAGE_CLASSES)[number];
+
 /** A malformed index, archive member or key. */
 export class LogArchiveFormatError extends ScheduledJobsError {}
 

@@ -2,10 +2,9 @@
  * The nightly log archive's payload: its shape, defaults and validation (before any side effect).
  */
 import { ScheduledJobsError } from '../../runtime';
+import { ARCHIVE_STORAGE_CLASSES, type ArchiveStorageClass } from '../../shared/log-archive-format';
 
-/** Storage classes an archive object may be written with. */
-export const ARCHIVE_STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
-export type ArchiveStorageClass = (typeof ARCHIVE_STORAGE_CLASSES)[number];
+export { ARCHIVE_STORAGE_CLASSES, type ArchiveStorageClass };
 
 /** The largest part S3's DeleteObjects removes in one request: a part is deleted in one request. */
 export const MAX_OBJECTS_PER_PART = 1000;
