@@ -122,6 +122,40 @@ describe('the program with a failed stream batch (mocked clients)', () => {
     expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { QueueUrl: INBOX, ReceiptHandle: 'rh-s' });
     expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 0);
   });
+
+  it('jobs redrive keeps the message and says so when the records are no longer in the stream', async () => {
+    const body = JSON.stringify({
+      requestContext: { functionArn: fnArn('Subs'), condition: 'RecordAgeExceeded', approximateInvokeCount: 1 },
+      DDBStreamBatchInfo: { shardId: 'shard-0', startSequenceNumber: '100', endSequenceNumber: '100', batchSize: 1, streamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Subs/stream/x' },
+    });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '1' } });
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 's', ReceiptHandle: 'rh-s', Body: body }] }).resolves({ Messages: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    streams.on(GetShardIteratorCommand).rejects(Object.assign(new Error('Trimmed'), { name: 'TrimmedDataAccessException' }));
+
+    const result = await jobs(['redrive', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      dryRun: false,
+      selected: 1,
+      deleted: 0,
+      kept: 1,
+      results: [
+        {
+          messageId: 's',
+          job: null,
+          slot: null,
+          layer: 'stream',
+          outcome: 'kept',
+          detail: 'skipped: the records are no longer in the stream (a stream keeps them 24 hours)',
+        },
+      ],
+    });
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
+    expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 0);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, { Entries: [{ Id: '0', ReceiptHandle: 'rh-s', VisibilityTimeout: 0 }] });
+  });
 });
 
 describe('failures: stream batches', () => {

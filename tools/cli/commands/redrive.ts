@@ -139,7 +139,9 @@ export function redriveCommand(env: CommandEnv): Command {
     .addHelpText(
       'after',
       `\nEach re-invoke waits for the run (RequestResponse). The messages worked on are held invisible for up to ${REDRIVE_VISIBILITY_SECONDS / 60} minutes;\n` +
-        'those not deleted are released at the end.\n\n' +
+        'those not deleted are released at the end.\n' +
+        'A failed DynamoDB stream batch is read again from its stream (records are kept 24 hours) and its consumer\n' +
+        'invoked with it; a batch no longer in the stream is reported and its message kept.\n\n' +
         'Examples:\n  npx cdk-jobs redrive --dry-run\n  npx cdk-jobs redrive --job weekly-log-cleanup\n\n' +
         'Exit codes: 0 every selected failure was fixed (or there was none), 1 some are still failing or could not be re-invoked, 2 unknown job, 3 platform not found.',
     )
