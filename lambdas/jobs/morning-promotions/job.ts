@@ -127,8 +127,12 @@ async function leaveIndex(run: RunState, recipient: DueRecipient): Promise<void>
 
 async function handleRecipient(run: RunState, recipient: DueRecipient): Promise<Outcome> {
   const { ctx, deps } = run;
-  if (!hasValidTimeZone(recipient)) {
-    ctx.logger.warn('recipient skipped: its timeZone is no IANA zone', { recipientId: recipient.recipientId, timeZone: recipient.timeZone });
+  if (!hasValidTimeZone(recipient) || typeof recipient.email !== 'string' || !recipient.email.includes('@')) {
+    ctx.logger.warn('recipient skipped: it needs an IANA timeZone and an email address', {
+      recipientId: recipient.recipientId,
+      timeZone: recipient.timeZone,
+      hasEmail: typeof recipient.email === 'string',
+    });
     return 'invalid';
   }
   if (recipient.optedOut === true) {

@@ -275,6 +275,15 @@ describe('sendMorningPromotions', () => {
     expect(table.items.get('a')).toMatchObject({ lastSentLocalDate: '2027-03-27', nextSendAt: SLOT });
   });
 
+  it('a recipient without a known zone or an address is skipped, and the others are sent', async () => {
+    table.put(recipient('moon', { timeZone: 'Moon/Base' }));
+    table.put(recipient('nomail', { email: undefined }));
+    table.put(recipient('ok'));
+    const result = await sendMorningPromotions(ctxAt(), deps());
+    expect(counts(result)).toMatchObject({ sent: 1, invalid: 2 });
+    expect(sentTo()).toEqual(['ok@example.com']);
+  });
+
   it('a day whose morning is over expires unsent and moves on to the next 08:00', async () => {
     // Due 08:00 Berlin on 27 March; the run is 08:00 on the 28th.
     table.put(recipient('a', { nextSendAt: '2027-03-27T07:00:00.000Z' }));
