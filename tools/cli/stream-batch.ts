@@ -45,7 +45,7 @@ export function streamName(streamArn: string): string {
   return at === -1 ? streamArn : streamArn.slice(at + ':table/'.length);
 }
 
-const TRIMMED = 'the records are no longer in the stream (a stream keeps them 24 hours)';
+const TRIMMED = 'the records are no longer in the stream (kept 24 hours)';
 
 /** Reads the batch's records from its shard and rebuilds the event Lambda delivered. */
 export async function readStreamBatch(streams: DynamoDBStreamsClient, batch: StreamBatchInfo, options: ReadStreamBatchOptions = {}): Promise<StreamBatchRead> {

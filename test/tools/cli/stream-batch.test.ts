@@ -79,7 +79,7 @@ describe('readStreamBatch', () => {
   it('says the records are no longer in the stream when the shard was trimmed past the batch', async () => {
     streams.on(GetShardIteratorCommand).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} }));
 
-    expect(await readStreamBatch(client(), batch)).toEqual({ status: 'gone', reason: 'the records are no longer in the stream (a stream keeps them 24 hours)' });
+    expect(await readStreamBatch(client(), batch)).toEqual({ status: 'gone', reason: 'the records are no longer in the stream (kept 24 hours)' });
     expect(streams).toReceiveCommandTimes(GetRecordsCommand, 0);
   });
 
@@ -124,8 +124,8 @@ describe('redrive planning of stream batches', () => {
       undefined,
     );
     expect(planned.map(describePlanned)).toEqual([
-      're-invoke Jobs-SubscriptionsFunction after reading the batch again from the stream',
-      're-invoke Jobs-SubscriptionsFunction after reading the batch again from the stream',
+      'read the batch from the stream, re-invoke Jobs-SubscriptionsFunction',
+      'read the batch from the stream, re-invoke Jobs-SubscriptionsFunction',
       'skip: the message names no stream batch (stream, shard, sequence range)',
       'skip: the message names no function',
     ]);
@@ -135,8 +135,8 @@ describe('redrive planning of stream batches', () => {
 
     // Assess
     expect(plan.map(describePlanned)).toEqual([
-      're-invoke Jobs-SubscriptionsFunction with the 3 records read again from the stream',
-      'skip: the records are no longer in the stream (a stream keeps them 24 hours)',
+      're-invoke Jobs-SubscriptionsFunction with 3 stream records',
+      'skip: the records are no longer in the stream (kept 24 hours)',
       'skip: the message names no stream batch (stream, shard, sequence range)',
       'skip: the message names no function',
     ]);

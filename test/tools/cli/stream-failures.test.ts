@@ -148,7 +148,7 @@ describe('the program with a failed stream batch (mocked clients)', () => {
           slot: null,
           layer: 'stream',
           outcome: 'kept',
-          detail: 'skipped: the records are no longer in the stream (a stream keeps them 24 hours)',
+          detail: 'skipped: the records are no longer in the stream (kept 24 hours)',
         },
       ],
     });

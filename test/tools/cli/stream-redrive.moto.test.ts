@@ -95,7 +95,7 @@ describe('a failed stream batch', () => {
 
       // Before the fix: the re-run fails again and the message stays.
       const dry = await jobs(['redrive', '--local', '--dry-run']);
-      expect(dry.stdout).toContain(`re-invoke ${consumer().functionName} with the 2 records read again from the stream`);
+      expect(dry.stdout).toContain(`re-invoke ${consumer().functionName} with 2 stream records`);
       const again = await jobs(['redrive', '--local']);
       expect(again.code).toBe(1);
       expect(again.stdout).toContain('FAILED (2 records): UnappliedRecordError: record ');

@@ -98,8 +98,8 @@ export function describePlanned(item: RedrivePlanItem): string {
   if (item.action === 'skip') return `skip: ${item.reason}`;
   const fn = item.functionArn.split(':').pop() ?? item.functionArn;
   if (!item.stream) return `re-invoke ${fn}`;
-  if (item.streamRecords === undefined) return `re-invoke ${fn} after reading the batch again from the stream`;
-  return `re-invoke ${fn} with the ${item.streamRecords} record${item.streamRecords === 1 ? '' : 's'} read again from the stream`;
+  if (item.streamRecords === undefined) return `read the batch from the stream, re-invoke ${fn}`;
+  return `re-invoke ${fn} with ${item.streamRecords} stream record${item.streamRecords === 1 ? '' : 's'}`;
 }
 
 /** The result of one planned item. */
@@ -121,7 +121,7 @@ export function describeReinvoke(report: InvocationReport): string {
 /** The human table of `cdk-jobs redrive`. Pure. */
 export function renderRedrive(results: readonly RedriveResult[], dryRun: boolean): string {
   if (results.length === 0) return 'nothing to redrive';
-  const cells = (r: RedriveResult) => [...failureCells(r.failure), truncate(r.detail, 120)];
+  const cells = (r: RedriveResult) => [...failureCells(r.failure), truncate(r.detail, 80)];
   if (dryRun) {
     return `${renderTable(['JOB', 'SLOT', 'LAYER', 'WOULD'], results.map(cells))}\ndry run: nothing was invoked or deleted`;
   }
