@@ -476,6 +476,32 @@ describe('the program against AWS (mocked clients)', () => {
     ]);
   });
 
+  it('jobs backfill --concurrency runs slots side by side against AWS and reports them oldest first', async () => {
+    ddb.on(GetCommand).resolves({});
+    const inFlight = { now: 0, most: 0 };
+    lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => {
+      const event = JSON.parse(new TextDecoder().decode(input.Payload)) as { scheduledTime: string };
+      inFlight.now += 1;
+      inFlight.most = Math.max(inFlight.most, inFlight.now);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight.now -= 1;
+      return { StatusCode: 200, Payload: payload({ status: 'SUCCEEDED', slot: event.scheduledTime, attempt: 1 }) };
+    });
+
+    const result = await jobs(['backfill', 'report', '--from', '2026-03-23T00:00:00Z', '--to', '2026-03-27T00:00:00Z', '--concurrency', '2', '--json']);
+
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { ran: number; succeeded: number; runs: Array<{ slot: string; outcome: string }> };
+    expect([report.ran, report.succeeded]).toEqual([4, 4]);
+    expect(report.runs.map((r) => r.slot)).toEqual([
+      '2026-03-23T01:30:00.000Z',
+      '2026-03-24T01:30:00.000Z',
+      '2026-03-25T01:30:00.000Z',
+      '2026-03-26T01:30:00.000Z',
+    ]);
+    expect(inFlight.most).toBe(2);
+  });
+
   it('jobs backfill --dry-run reads the run records and invokes nothing', async () => {
     ddb.on(GetCommand).resolves({});
 

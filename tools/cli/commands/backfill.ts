@@ -99,7 +99,7 @@ export function backfillCommand(env: CommandEnv): Command {
     .argument('<job>', 'the job (with a cron() or rate() schedule)')
     .requiredOption('--from <instant>', "the first instant of the window, included (ISO-8601, e.g. '2026-11-01T00:00:00Z')")
     .requiredOption('--to <instant>', 'the end of the window, excluded (ISO-8601, not in the future)')
-    .option('--concurrency <n>', 'how many slots run at once (1-16); with 1 they run strictly oldest first', '1')
+    .option('--concurrency <n>', 'how many slots run at once (1-16); with 1 they run strictly oldest first (on a local stack always 1: handlers run in this process, one at a time)', '1')
     .option('--dry-run', 'list the slots that would run, run nothing')
     .option('--verbose', 'on a local stack, also print what the handlers log (on stderr)')
     .addHelpText(
@@ -131,7 +131,9 @@ export function backfillCommand(env: CommandEnv): Command {
           const invoker = await session.invoker({ verbose: options.verbose === true });
           const bar = progressBar(env.io.stderr, `backfilling ${job.name}`, plan.toRun.length);
           try {
-            results = await mapWithConcurrency(plan.toRun, concurrency, async (item) => {
+            // In-process handlers run one at a time (each invocation owns the continuation hook while it runs).
+            const limit = invoker.where === 'local' ? 1 : concurrency;
+            results = await mapWithConcurrency(plan.toRun, limit, async (item) => {
               let report: InvocationReport;
               try {
                 report = await invoker.invoke(job.functionArn, slotEvent(job.name, item.slot, job.payload), 'sync');
