@@ -9,12 +9,11 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { JOB_DIMENSION, MetricName } from '../../lib/contract';
+import { catchUpEvent, chooseCatchUpSlots, JOB_DIMENSION, MetricName } from '../../lib/contract';
 import { runsBetween } from '../../lib/schedule';
 import { LambdaContinuationInvoker, type ContinuationInvoker } from '../runtime/continuation';
 import { JobStateStore } from '../runtime/state-store';
 import { mapWithConcurrency } from '../shared/concurrency';
-import { catchUpEvent, chooseCatchUpSlots } from './catch-up';
 import { WatchdogConfigError } from './errors';
 import { findMissedSlots, latestRun, runsRange } from './match';
 import { expectedSlots, MINUTE_MS, planWindow, scheduleShape, type JobSchedule } from './plan';

@@ -3,7 +3,7 @@
  * which slots the schedule should have fired in it. No SDK, no clock: every input is a value.
  */
 import { parseSchedule, ScheduleExpressionError, type ParsedSchedule } from '../../lib/schedule';
-import type { CatchUpTarget } from './catch-up';
+import type { CatchUpTarget } from '../../lib/contract';
 import { WatchdogScheduleError } from './errors';
 
 /** What the watchdog knows about one job's schedule, read from EventBridge Scheduler. */

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { JOB_NAME_PATTERN } from '../runtime/config';
 import { mapWithConcurrency } from '../shared/concurrency';
-import { parseCatchUpSpec, type CatchUpTarget } from './catch-up';
+import { parseCatchUpSpec, type CatchUpTarget } from '../../lib/contract';
 import { WatchdogScheduleError } from './errors';
 import type { JobSchedule } from './plan';
 

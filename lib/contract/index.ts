@@ -3,6 +3,7 @@
  * (which executes them): event shape, environment variable names, state-table keys and metric
  * names. Pure TypeScript: imported by both sides, never by anything that needs the AWS SDK or CDK.
  */
+import type { CatchUpSpec } from './catch-up';
 
 /** The CloudWatch namespace every job metric is published in. */
 export const METRICS_NAMESPACE = 'ScheduledJobs';
@@ -81,19 +82,6 @@ export interface JobEvent {
   readonly trigger?: 'catch-up';
 }
 
-/**
- * A catch-up policy as a schedule's input carries it: `last` runs only the most recent missed
- * slot; `within` runs every missed slot at most `windowSeconds` old, oldest first.
- */
-export type CatchUpSpec =
-  | { readonly mode: 'last' }
-  | { readonly mode: 'within'; readonly windowSeconds: number };
-
-/** The `trigger` of a run started to catch up a missed or skipped slot. */
-export const CATCH_UP_TRIGGER = 'catch-up';
-
-/** The shortest and longest window of a `within` catch-up policy, in seconds (1 minute, 7 days). */
-export const CATCH_UP_WINDOW_SECONDS = { min: 60, max: 7 * 86_400 } as const;
 
 /** Status of a run record. */
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'DUPLICATE';
@@ -163,6 +151,7 @@ export const WatchdogEnv = {
   RUN_TTL_DAYS: JobEnv.RUN_TTL_DAYS,
 } as const;
 
+export * from './catch-up';
 export * from './errors';
 export * from './one-time-names';
 export * from './overlap-policy';

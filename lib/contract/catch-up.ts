@@ -1,12 +1,27 @@
 /**
- * Catch-up, pure: reading a job's catch-up policy from its schedule's input, choosing which missed
- * slots the policy runs, and the event that runs one. Used by the watchdog (for the slots it
- * records missed) and by `cdk-jobs resume` (for the slots skipped or missed while paused).
+ * Catch-up, pure: the policy as a schedule's input carries it, reading it back, choosing which
+ * missed slots it runs, and the event that runs one. Shared by the watchdog (for the slots it
+ * records missed) and `cdk-jobs resume` (for the slots skipped or missed while paused).
  */
-import { CATCH_UP_TRIGGER, CATCH_UP_WINDOW_SECONDS, type CatchUpSpec, type JobEvent } from '../../lib/contract';
+import type { JobEvent } from './index';
+
+/**
+ * A catch-up policy as a schedule's input carries it: `last` runs only the most recent missed
+ * slot; `within` runs every missed slot at most `windowSeconds` old, oldest first.
+ */
+export type CatchUpSpec =
+  | { readonly mode: 'last' }
+  | { readonly mode: 'within'; readonly windowSeconds: number };
+
+/** The `trigger` of a run started to catch up a missed or skipped slot. */
+export const CATCH_UP_TRIGGER = 'catch-up';
+
+/** The shortest and longest window of a `within` catch-up policy, in seconds (1 minute, 7 days). */
+export const CATCH_UP_WINDOW_SECONDS = { min: 60, max: 7 * 86_400 } as const;
 
 /** What running a job's missed slot needs, read from its schedule. */
 export interface CatchUpTarget {
+  /** The job's catch-up policy. */
   readonly policy: CatchUpSpec;
   /** The job function's ARN (the schedule's `Target.Arn`). */
   readonly functionArn: string;

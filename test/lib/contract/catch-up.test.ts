@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchUpEvent, chooseCatchUpSlots, parseCatchUpSpec } from '../../../lambdas/watchdog/catch-up';
+import { catchUpEvent, chooseCatchUpSlots, parseCatchUpSpec } from '../../../lib/contract';
 
 const d = (iso: string) => new Date(iso);
 const NOW = d('2026-03-05T03:00:00.000Z');
