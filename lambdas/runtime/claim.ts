@@ -21,7 +21,7 @@ export interface RunRecordView {
 export type ClaimDecision =
   /** No record: create it (RUNNING, attempt 1). */
   | { readonly action: 'create' }
-  /** The slot failed at this sequence (a Lambda retry): start it again with attempt + 1. */
+  /** The slot failed at this sequence (a Lambda retry), or an explicit re-run of a skipped slot: start it again with attempt + 1. */
   | { readonly action: 'retry'; readonly expected: RunRecordView }
   /** The slot's invocation crashed or timed out (RUNNING past `runningUntil`): take it over, attempt + 1. */
   | { readonly action: 'takeover'; readonly expected: RunRecordView }
@@ -30,11 +30,22 @@ export type ClaimDecision =
   /** Anything else: a duplicate delivery; do nothing but record it. */
   | { readonly action: 'duplicate'; readonly reason: string };
 
+/** How an invocation asks for its slot. */
+export interface ClaimOptions {
+  /**
+   * An explicit re-run of the slot (an operator's `cdk-jobs run --slot`, a backfill): it may start a
+   * slot recorded SKIPPED again, as attempt + 1. A scheduled delivery never does: a second delivery
+   * of a skipped slot stays a duplicate.
+   * @default false
+   */
+  readonly rerunSkipped?: boolean;
+}
+
 /**
  * What an invocation carrying continuation `sequence` (0 when not a continuation) may do, given the
  * slot's record `existing` at `nowIso`.
  */
-export function decideClaim(existing: RunRecordView | undefined, sequence: number, nowIso: string): ClaimDecision {
+export function decideClaim(existing: RunRecordView | undefined, sequence: number, nowIso: string, options: ClaimOptions = {}): ClaimDecision {
   if (!existing) return { action: 'create' };
   switch (existing.status) {
     case 'RUNNING':
@@ -54,6 +65,9 @@ export function decideClaim(existing: RunRecordView | undefined, sequence: numbe
         return { action: 'duplicate', reason: `stale delivery of sequence ${sequence}: the slot failed at sequence ${existing.sequence}` };
       }
       return { action: 'retry', expected: existing };
+    case 'SKIPPED':
+      if (options.rerunSkipped && sequence === 0) return { action: 'retry', expected: existing };
+      return { action: 'duplicate', reason: 'already SKIPPED' };
     default:
       return { action: 'duplicate', reason: `already ${existing.status}` };
   }

@@ -238,6 +238,7 @@ class Invocation<P, R> {
       slot,
       sequence: event.sequence,
       manual: event.manual,
+      rerun: event.rerun,
       now: startedAt,
       runningUntil: runningUntil(startedAt.getTime(), rt.config.leaseSeconds, remaining),
       expiresAt: expiresAt(startedAt.getTime(), rt.config.runTtlDays),

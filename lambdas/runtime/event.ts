@@ -2,7 +2,7 @@
  * Validates and normalises the event a job's function receives (a Scheduler delivery, a manual
  * run or a continuation). Pure: no I/O, the current time is an argument.
  */
-import type { JobEvent } from '../../lib/contract';
+import { CATCH_UP_TRIGGER, type JobEvent } from '../../lib/contract';
 import { JOB_NAME_PATTERN } from './config';
 import { InvalidJobEventError } from './errors';
 
@@ -16,6 +16,12 @@ export interface NormalisedEvent {
   readonly slot: string;
   readonly scheduledTime: Date;
   readonly manual: boolean;
+  /**
+   * A re-run an operator or the platform asked for by slot: a manual run with its `scheduledTime`
+   * (`cdk-jobs run --slot`, backfill) or a catch-up run (`trigger: 'catch-up'`). It may start a slot
+   * recorded SKIPPED again.
+   */
+  readonly rerun: boolean;
   /** 0 for a first invocation, n for the n-th continuation. */
   readonly sequence: number;
   /** Scheduler's delivery attempt number (`<aws.scheduler.attempt-number>`), when present. */
@@ -112,6 +118,11 @@ export function parseJobEvent(raw: unknown, options: ParseJobEventOptions): Norm
     scheduledTime = parsed;
   }
 
+  if (event.trigger !== undefined && event.trigger !== CATCH_UP_TRIGGER) {
+    return fail(job, 'trigger', `'${CATCH_UP_TRIGGER}' or nothing`, event.trigger);
+  }
+  const rerun = (manual && event.scheduledTime !== undefined) || event.trigger === CATCH_UP_TRIGGER;
+
   let deliveryAttempt: number | undefined;
   if (event.attempt !== undefined) {
     deliveryAttempt = positiveInteger(event.attempt);
@@ -144,6 +155,7 @@ export function parseJobEvent(raw: unknown, options: ParseJobEventOptions): Norm
     slot: event.key === undefined ? scheduledTime.toISOString() : `${scheduledTime.toISOString()}#${event.key as string}`,
     scheduledTime,
     manual,
+    rerun,
     sequence,
     deliveryAttempt,
     executionId: event.executionId as string | undefined,

@@ -26,6 +26,11 @@ export interface ClaimInput {
   /** The continuation sequence of the event (0 when not a continuation). */
   readonly sequence: number;
   readonly manual: boolean;
+  /**
+   * An explicit re-run of this slot (`cdk-jobs run --slot`, backfill, catch-up): it may start a slot
+   * recorded SKIPPED again. @default false
+   */
+  readonly rerun?: boolean;
   readonly now: Date;
   /** Deadline after which the claim counts as crashed (ISO). */
   readonly runningUntil: string;

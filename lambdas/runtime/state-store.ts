@@ -119,7 +119,7 @@ export class JobStateStore {
 
   /**
    * Claims the slot for this invocation: creates the run record (RUNNING), or takes over a FAILED or
-   * crashed one (attempt + 1), or takes the slot for the continuation it waits for. Anything else is
+   * crashed one (attempt + 1; an explicit re-run also a SKIPPED one), or takes the slot for the continuation it waits for. Anything else is
    * a duplicate. Each write is conditional on the exact record state the decision saw.
    */
   async claimRun(input: ClaimInput): Promise<ClaimResult> {
@@ -127,7 +127,7 @@ export class JobStateStore {
     const key = this.key(input.job, StateKeys.run(input.slot));
     let existing: RunRecordView | undefined;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const decision = decideClaim(existing, input.sequence, nowIso);
+      const decision = decideClaim(existing, input.sequence, nowIso, { rerunSkipped: input.rerun === true });
       try {
         switch (decision.action) {
           case 'duplicate':
@@ -179,7 +179,7 @@ export class JobStateStore {
                     [TTL_ATTRIBUTE]: input.expiresAt,
                   },
                   add: { attempt: 1 },
-                  remove: ['finishedAt', 'durationMs', 'error', 'nextSequence'],
+                  remove: ['finishedAt', 'durationMs', 'error', 'reason', 'heldBy', 'nextSequence'],
                   condition,
                   conditionValues: {
                     ':seenStatus': seen.status,

@@ -18,6 +18,14 @@ describe('decideClaim', () => {
     expect(decideClaim(record({ status }), 0, NOW)).toEqual({ action: 'duplicate', reason: `already ${status}` });
   });
 
+  it('lets an explicit re-run start a SKIPPED slot again, and only a SKIPPED one', () => {
+    const skipped = record({ status: 'SKIPPED', attempt: 1, sequence: 0 });
+    expect(decideClaim(skipped, 0, NOW, { rerunSkipped: true })).toEqual({ action: 'retry', expected: skipped });
+    expect(decideClaim(skipped, 1, NOW, { rerunSkipped: true }).action).toBe('duplicate');
+    expect(decideClaim(record({ status: 'SUCCEEDED' }), 0, NOW, { rerunSkipped: true })).toEqual({ action: 'duplicate', reason: 'already SUCCEEDED' });
+    expect(decideClaim(record({ status: 'DUPLICATE' }), 0, NOW, { rerunSkipped: true }).action).toBe('duplicate');
+  });
+
   it('treats a slot running within its deadline as a duplicate', () => {
     expect(decideClaim(record({}), 0, NOW)).toEqual({ action: 'duplicate', reason: `already RUNNING (until ${AFTER})` });
   });

@@ -251,7 +251,7 @@ describe('defineJob: claiming the slot', () => {
     const [reclaim, done] = inputsOf(UpdateCommand, RUN_SK);
     expect(reclaim.ConditionExpression).toBe('#status = :seenStatus AND #attempt = :seenAttempt AND #sequence = :seenSequence');
     expect(reclaim.ExpressionAttributeValues).toMatchObject({ ':seenStatus': 'FAILED', ':seenAttempt': 1, ':seenSequence': 0, ':add_attempt': 1, ':set_status': 'RUNNING' });
-    expect(reclaim.UpdateExpression).toContain('REMOVE #finishedAt, #durationMs, #error, #nextSequence');
+    expect(reclaim.UpdateExpression).toContain('REMOVE #finishedAt, #durationMs, #error, #reason, #heldBy, #nextSequence');
     expect(done.ExpressionAttributeValues).toMatchObject({ ':heldAttempt': 2, ':set_status': 'SUCCEEDED' });
   });
 

@@ -34,6 +34,7 @@ describe('parseJobEvent', () => {
       slot: '2026-03-01T02:00:00.000Z',
       scheduledTime: new Date(Date.UTC(2026, 2, 1, 2, 0, 0)),
       manual: false,
+      rerun: false,
       sequence: 0,
       deliveryAttempt: 2,
       executionId: 'exec-1',
@@ -51,8 +52,17 @@ describe('parseJobEvent', () => {
       { job: 'a', scheduledTime: '2026-03-01T01:00:00.000Z', payload: {}, catchUp: { mode: 'last' }, trigger: 'catch-up' },
       { now: NOW },
     );
-    expect([policy.slot, policy.manual]).toEqual(['2026-03-01T02:00:00.000Z', false]);
-    expect([caughtUp.slot, caughtUp.manual]).toEqual(['2026-03-01T01:00:00.000Z', false]);
+    expect([policy.slot, policy.manual, policy.rerun]).toEqual(['2026-03-01T02:00:00.000Z', false, false]);
+    expect([caughtUp.slot, caughtUp.manual, caughtUp.rerun]).toEqual(['2026-03-01T01:00:00.000Z', false, true]);
+  });
+
+  it('calls a run a re-run only when it names its slot on purpose: run --slot, backfill or catch-up', () => {
+    expect(parseJobEvent({ job: 'a', manual: true }, { now: NOW }).rerun).toBe(false);
+    expect(parseJobEvent({ job: 'a', manual: true, scheduledTime: '2026-02-01T00:00:00Z' }, { now: NOW }).rerun).toBe(true);
+    expect(parseJobEvent({ job: 'a', scheduledTime: '2026-02-01T00:00:00Z' }, { now: NOW }).rerun).toBe(false);
+    expect(rejection({ job: 'a', scheduledTime: '2026-02-01T00:00:00Z', trigger: 'again' }).message).toBe(
+      "job 'a': invalid event field 'trigger': expected 'catch-up' or nothing, got 'again'",
+    );
   });
 
   it('converts an offset instant to UTC', () => {

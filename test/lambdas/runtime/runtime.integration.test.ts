@@ -113,6 +113,28 @@ describe('JobStateStore against moto', () => {
     expect(await item(job, `RUN#${SLOT}`)).not.toHaveProperty('runningUntil');
   });
 
+  it('starts a SKIPPED slot again only for an explicit re-run, as the next attempt, without the skip reason', async () => {
+    const job = 'skipped-rerun';
+    // A scheduled run of the slot is skipped (the job was paused).
+    await store.claimRun(claimInput(job, T0));
+    const held = { job, slot: SLOT, attempt: 1, sequence: 0, finishedAt: new Date(T0), expiresAt: 1 };
+    await expect(store.completeRun({ ...held, status: 'SKIPPED', reason: 'paused' })).resolves.toBe(true);
+    // A second scheduled delivery of the slot stays a duplicate.
+    await expect(store.claimRun(claimInput(job, T0 + 1000))).resolves.toMatchObject({ claimed: false, reason: 'already SKIPPED' });
+    // An operator's run of that slot (run --slot, backfill) starts it as attempt 2.
+    await expect(store.claimRun(claimInput(job, T0 + 2000, { manual: true, rerun: true }))).resolves.toEqual({
+      claimed: true,
+      kind: 'retry',
+      attempt: 2,
+      sequence: 0,
+      previousStatus: 'SKIPPED',
+    });
+    const record = await item(job, `RUN#${SLOT}`);
+    expect(record).toMatchObject({ status: 'RUNNING', attempt: 2 });
+    expect(record).not.toHaveProperty('reason');
+    expect(record).not.toHaveProperty('finishedAt');
+  });
+
   it('never creates a record when counting a duplicate of a slot that has none', async () => {
     await store.recordDuplicate('no-record', SLOT, new Date(T0));
     expect(await item('no-record', `RUN#${SLOT}`)).toBeUndefined();
