@@ -11,6 +11,8 @@ import type { Construct } from 'constructs';
 import { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob } from '../../lib/scheduled-job';
 import { ReminderJobs } from './reminder-jobs';
+import { PromotionJobs } from './promotion-jobs';
+import { ArchiveJobs } from './archive-jobs';
 import { BusinessData } from './business-data';
 import { MaintenanceJobs } from './maintenance-jobs';
 import { ReportJobs } from './report-jobs';
@@ -93,6 +95,8 @@ export class ScheduledJobsStack extends Stack {
       })),
     );
     new ReminderJobs(this, 'Reminders', { platform: this.platform });
+    new PromotionJobs(this, 'Promotions', { platform: this.platform });
+    new ArchiveJobs(this, 'LogArchive', { platform: this.platform, logsBucket: this.logsBucket });
     const businessData = new BusinessData(this, 'BusinessData', { accessLogsBucket: this.accessLogsBucket });
     new ReportJobs(this, 'Reports', { platform: this.platform, data: businessData });
     new MaintenanceJobs(this, 'Maintenance', {

@@ -15,6 +15,7 @@ import { listCommand } from './list';
 import { nextCommand } from './next';
 import { pauseCommand, resumeCommand } from './pause';
 import { redriveCommand } from './redrive';
+import { restoreLogCommand } from './restore-log';
 import { runCommand } from './run';
 import { cancelOnceCommand, scheduleOnceCommand } from './schedule-once';
 
@@ -41,7 +42,8 @@ export function buildProgram(env: CommandEnv): Command {
     .addCommand(failuresCommand(env))
     .addCommand(redriveCommand(env))
     .addCommand(scheduleOnceCommand(env))
-    .addCommand(cancelOnceCommand(env));
+    .addCommand(cancelOnceCommand(env))
+    .addCommand(restoreLogCommand(env));
   const output = {
     writeOut: (text: string) => env.io.stdout.write(text),
     writeErr: (text: string) => env.io.stderr.write(text),
