@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../tools/cli/job-catalog';
-import { chooseResumeSlots, renderResumeCatchUp, resumeCandidates } from '../../../tools/cli/resume-catch-up';
+import { chooseResumeSlots, renderResumeCatchUp, resumeCandidates } from '../../../tools/cli/commands/resume-catch-up';
 
 const d = (iso: string) => new Date(iso);
 const iso = (dates: readonly Date[]) => dates.map((x) => x.toISOString());

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { actor } from '../args';
 import { ExitCode } from '../errors';
 import { readState, setPaused, type PauseChange } from '../job-state';
-import { catchUpOnResume, readCatchUpPolicy, renderResumeCatchUp, type ResumeCatchUp } from '../resume-catch-up';
+import { catchUpOnResume, readCatchUpPolicy, renderResumeCatchUp, type ResumeCatchUp } from './resume-catch-up';
 import { platformCommand, withSession, type CommandEnv } from './common';
 
 /** The human line of `cdk-jobs pause` / `cdk-jobs resume`. Pure. */

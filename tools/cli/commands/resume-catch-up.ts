@@ -7,13 +7,13 @@
  */
 import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catchUpEvent, chooseCatchUpSlots, parseCatchUpSpec, type CatchUpSpec } from '../../lib/contract';
-import { nearestSlots, planBackfill, recurringSchedule, slotsOf } from './backfill-plan';
-import { describeReinvoke } from './commands/redrive';
-import { readSlotStatuses } from './commands/backfill';
-import { OperationFailedError } from './errors';
-import { fixedByReinvoke, type InvocationReport, type JobInvoker } from './invoker';
-import type { JobInfo } from './job-catalog';
+import { catchUpEvent, chooseCatchUpSlots, parseCatchUpSpec, type CatchUpSpec } from '../../../lib/contract';
+import { nearestSlots, planBackfill, recurringSchedule, slotsOf } from '../backfill-plan';
+import { describeReinvoke } from './redrive';
+import { readSlotStatuses } from './backfill';
+import { OperationFailedError } from '../errors';
+import { fixedByReinvoke, type InvocationReport, type JobInvoker } from '../invoker';
+import type { JobInfo } from '../job-catalog';
 
 /**
  * The slots that may need catching up, oldest first: for `last` the latest slot of the schedule at
