@@ -10,7 +10,9 @@ import { DUE_INDEX, DUE_INDEX_PROJECTION, enrollment, type PromotionPayload } fr
 import { createTestContext } from '../../../../lambdas/runtime/testing';
 import { useMoto } from '../../../support/moto';
 
-const moto = useMoto();
+// Two runs race on the same conditional claims: DynamoDB applies each single-item write atomically,
+// threaded moto does not, so the emulator serves one request at a time (as the runtime's race tests do).
+const moto = useMoto({ atomic: true });
 const RECIPIENTS = 'Recipients';
 let ddb: DynamoDBDocumentClient;
 let ses: SESv2Client;
