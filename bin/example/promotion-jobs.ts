@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { DUE_INDEX, DUE_INDEX_PROJECTION, MORNING_PROMOTIONS_JOB, PromotionsEnv } from '../../lambdas/jobs/morning-promotions/promotions';
 import type { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob } from '../../lib/scheduled-job';
+import { createEmailSender } from './email-sender';
 
 /** The morning-promotions handler of this package. */
 export const MORNING_PROMOTIONS_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'morning-promotions', 'handler.ts');
@@ -84,15 +85,7 @@ export class PromotionJobs extends Construct {
       ],
     });
 
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
-      reputationMetrics: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-    });
-    this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
-      identity: ses.Identity.email(senderAddress),
-      configurationSet: this.configurationSet,
-    });
+    ({ configurationSet: this.configurationSet, emailIdentity: this.emailIdentity } = createEmailSender(this, senderAddress));
 
     this.morningPromotions = new ScheduledJob(this, 'MorningPromotions', {
       platform: props.platform,

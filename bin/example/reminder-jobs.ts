@@ -25,6 +25,7 @@ import { createPlatformFunction } from '../../lib/platform-function';
 import type { JobPlatform } from '../../lib/job-platform';
 import { OneTimeJob } from '../../lib/one-time-job';
 import { ScheduledJob } from '../../lib/scheduled-job';
+import { createEmailSender } from './email-sender';
 
 const LAMBDAS = join(__dirname, '..', '..', 'lambdas', 'jobs');
 /** The payment-reminder handler of this package. */
@@ -114,15 +115,7 @@ export class ReminderJobs extends Construct {
       ],
     });
 
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
-      reputationMetrics: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-    });
-    this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
-      identity: ses.Identity.email(senderAddress),
-      configurationSet: this.configurationSet,
-    });
+    ({ configurationSet: this.configurationSet, emailIdentity: this.emailIdentity } = createEmailSender(this, senderAddress));
     const emailEnvironment = {
       [SubscriptionsEnv.EMAIL_FROM]: senderAddress,
       [SubscriptionsEnv.EMAIL_CONFIGURATION_SET]: this.configurationSet.configurationSetName,
