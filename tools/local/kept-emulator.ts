@@ -13,7 +13,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { listLocalStacks, type LocalStackEntry } from './local-stack';
 import { findMotoServer } from './moto-install';
-import { EmulatorUnavailableError, freePort, type LocalEndpoint } from './moto-server';
+import { EmulatorUnavailableError, freePort, motoCommand, type LocalEndpoint } from './moto-server';
 
 
 /** True when something answers HTTP at `url` (moto answers `/moto-api/`; any answer counts). */
@@ -142,6 +142,8 @@ export interface DetachedEmulatorOptions {
   readonly projectDir: string;
   /** Receives one line per step when moto has to be installed first. @default discarded */
   readonly say?: (line: string) => void;
+  /** moto's `INITIAL_NO_AUTH_ACTION_COUNT` (see `StartEmulatorOptions`). @default no checks at all */
+  readonly initialNoAuthActionCount?: number;
 }
 
 /**
@@ -153,17 +155,17 @@ export interface DetachedEmulatorOptions {
  */
 export async function startDetachedEmulator(options: DetachedEmulatorOptions): Promise<DetachedEmulator> {
   const moto = await findMotoServer({ projectDir: options.projectDir, ...(options.say ? { say: options.say } : {}) });
-  const motoBinary = moto.server;
   const port = await freePort();
+  const { command: motoBinary, args, env } = motoCommand(moto, port, options);
   const url = `http://127.0.0.1:${port}`;
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(motoBinary, ['-H', '127.0.0.1', '-p', String(port)], {
+    child = spawn(motoBinary, args, {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
+      env: { ...process.env, ...env },
     });
   } finally {
     closeSync(log);

@@ -148,6 +148,38 @@ export interface LocalStackFile {
    * it did can be inspected. Absent while `cdk-jobs dev` runs.
    */
   readonly kept?: KeptEmulator;
+  /** Set when the emulator enforces IAM (`cdk-jobs dev` without `--no-iam` on the moto it starts). */
+  readonly iam?: LocalIam;
+}
+
+/** Credentials of an identity in the emulator. */
+export interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** The identities of an emulator that enforces IAM. */
+export interface LocalIam {
+  /** The administrator that provisions the stack and that the `cdk-jobs` CLI and local mode's own machinery use. */
+  readonly admin: LocalCredentials & { readonly arn: string };
+  /** Each function's identity, by the function's logical id. */
+  readonly functions: Readonly<Record<string, LocalFunctionIdentity>>;
+}
+
+/** The identity a function runs with: a session of its role, carrying the role's policies from the template. */
+export interface LocalFunctionIdentity {
+  /** The role's local name; absent when the function's role is not a role of the template (it then runs as the administrator). */
+  readonly roleName?: string;
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<function>`. */
+  readonly principalArn: string;
+  readonly credentials: LocalCredentials;
+  /** The action patterns the role allows. */
+  readonly granted: readonly string[];
+  /** Actions the Lambda service performs with the role (logs, event source polling, destinations). */
+  readonly service: readonly string[];
+  /** Granted action patterns acknowledged as deliberately unused, with the reason given next to the grant. */
+  readonly acknowledged: ReadonlyArray<{ readonly action: string; readonly reason: string }>;
 }
 
 /** The emulator a finished simulation left running, and until when. */

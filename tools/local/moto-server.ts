@@ -49,6 +49,13 @@ export interface StartEmulatorOptions {
    */
   readonly atomic?: boolean;
   /**
+   * Let moto answer this many requests without checking them, then check every request's signature
+   * and action against the caller's IAM policies (moto's `INITIAL_NO_AUTH_ACTION_COUNT`; see
+   * `iam-identities.ts`, which creates the administrator within these). Only for a moto this call starts.
+   * @default no checks at all
+   */
+  readonly initialNoAuthActionCount?: number;
+  /**
    * The project whose `.local/moto-venv` holds the moto installed when none is on PATH.
    * @default process.cwd()
    */
@@ -64,14 +71,61 @@ export interface StartEmulatorOptions {
    */
   readonly runCommand?: CommandRunner;
 }
-/** moto's own server entry point, with werkzeug's threading turned off (see `atomic`). */
-const ATOMIC_MOTO_SCRIPT = [
-  'import sys',
-  'from werkzeug.serving import run_simple',
-  'from moto.server import DomainDispatcherApplication, create_backend_app',
-  'app = DomainDispatcherApplication(create_backend_app)',
-  "run_simple('127.0.0.1', int(sys.argv[1]), app, threaded=False)",
+/**
+ * With IAM checked, moto answers a denied request in its XML format even for JSON-protocol APIs
+ * (DynamoDB, SQS, Scheduler), which the SDK cannot parse (a `SyntaxError` instead of the error), and
+ * S3's denial says only "Access Denied". This makes the denial what AWS sends: `AccessDeniedException`
+ * (JSON APIs) or `AccessDenied` (S3) whose message names the caller and the action,
+ * `User: <arn> is not authorized to perform: <action>`.
+ */
+const IAM_ERRORS_PATCH = [
+  'from moto.core.authorization import ActionAuthenticatorMixin',
+  'from moto.core.exceptions import JsonRESTError, _RESTError',
+  'from moto.iam import access_control',
+  'from moto.s3.exceptions import S3AccessDeniedError',
+  "JSON_CODES = {'AccessDenied': 'AccessDeniedException', 'InvalidClientTokenId': 'UnrecognizedClientException', 'SignatureDoesNotMatch': 'InvalidSignatureException'}",
+  '_checked = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action',
+  "def _authorize(self, resource='*'):",
+  '    try:',
+  '        _checked(self, resource)',
+  '    except _RESTError as error:',
+  "        if 'json' not in (self.headers.get('Content-Type') or '') and not self.headers.get('X-Amz-Target'):",
+  '            raise',
+  '        converted = JsonRESTError(JSON_CODES.get(error.error_type, error.error_type), error.message)',
+  '        converted.code = error.code',
+  '        raise converted from error',
+  'ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize',
+  'class NamedS3AccessDenied(S3AccessDeniedError):',
+  '    def __init__(self, message):',
+  '        super().__init__()',
+  '        self.message = message',
+  'def _s3_denied(self):',
+  "    raise NamedS3AccessDenied(f'User: {self._access_key.arn} is not authorized to perform: {self._action}')",
+  'access_control.S3IAMRequest._raise_access_denied = _s3_denied',
 ].join('\n');
+
+/** How to run moto_server: its own entry point, or a script when requests are serialised or IAM is checked. */
+export function motoCommand(
+  moto: { readonly server: string; readonly python: string },
+  port: number,
+  options: { readonly atomic?: boolean; readonly initialNoAuthActionCount?: number } = {},
+): { command: string; args: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = { MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) };
+  if (options.initialNoAuthActionCount !== undefined) env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.initialNoAuthActionCount);
+  if (!options.atomic && options.initialNoAuthActionCount === undefined) {
+    return { command: moto.server, args: ['-H', '127.0.0.1', '-p', String(port)], env };
+  }
+  // moto's own server entry point, with werkzeug's threading turned off for `atomic`.
+  const script = [
+    'import sys',
+    ...(options.initialNoAuthActionCount !== undefined ? [IAM_ERRORS_PATCH] : []),
+    'from werkzeug.serving import run_simple',
+    'from moto.server import DomainDispatcherApplication, create_backend_app',
+    'app = DomainDispatcherApplication(create_backend_app)',
+    `run_simple('127.0.0.1', int(sys.argv[1]), app, threaded=${options.atomic ? 'False' : 'True'})`,
+  ].join('\n');
+  return { command: moto.python, args: ['-c', script, String(port)], env };
+}
 
 /** Finds a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -138,12 +192,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [command, args] = options.atomic
-    ? [moto.python, ['-c', ATOMIC_MOTO_SCRIPT, String(port)]]
-    : [moto.server, ['-H', '127.0.0.1', '-p', String(port)]];
+  const { command, args, env } = motoCommand(moto, port, options);
   const child: ChildProcess & { spawnError?: Error } = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_PORT: String(port) },
+    env: { ...process.env, ...env },
   });
   child.once('error', (error) => {
     child.spawnError = error;
@@ -180,13 +232,26 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
 }
 
-/** Client settings that point an AWS SDK v3 client at a local endpoint with dummy credentials. */
-export function localClientConfig(endpoint: LocalEndpoint | string, region = process.env.AWS_REGION ?? 'us-east-1') {
+/**
+ * Client settings that point an AWS SDK v3 client at a local endpoint, with dummy credentials or,
+ * when the emulator enforces IAM, an identity's (the local administrator's: `LocalStackFile.iam.admin`).
+ */
+export function localClientConfig(
+  endpoint: LocalEndpoint | string,
+  region = process.env.AWS_REGION ?? 'us-east-1',
+  credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string },
+) {
   const url = typeof endpoint === 'string' ? endpoint : endpoint.url;
   return {
     endpoint: url,
     region,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: credentials
+      ? {
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+        }
+      : { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
 }
