@@ -109,9 +109,12 @@ export function platformFromOutputs(
   };
 }
 
-/** SDK client settings for the platform: the emulator with dummy credentials, or AWS. */
-export function clientConfig(platform: Pick<Platform, 'mode' | 'endpoint' | 'region'>) {
-  if (platform.endpoint) return localClientConfig(platform.endpoint, platform.region ?? 'us-east-1');
+/**
+ * SDK client settings for the platform: the emulator with dummy credentials (or, when the local
+ * stack's emulator enforces IAM, its administrator's), or AWS.
+ */
+export function clientConfig(platform: Pick<Platform, 'mode' | 'endpoint' | 'region'> & { readonly localStack?: Pick<LocalStackFile, 'iam'> }) {
+  if (platform.endpoint) return localClientConfig(platform.endpoint, platform.region ?? 'us-east-1', platform.localStack?.iam?.admin);
   return platform.region ? { region: platform.region } : {};
 }
 

@@ -23,6 +23,8 @@ import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
 import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type LocalStackFile } from './local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
+import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin, createFunctionIdentities } from './iam-identities';
+import { planFunctionAccess } from './iam-policies';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
 import { ScheduledJobsError } from '../../lib/contract';
@@ -68,6 +70,13 @@ export interface DevOptions {
   readonly verbose?: boolean;
   /** @default process.env.AWS_REGION, else 'us-east-1' */
   readonly region?: string;
+  /**
+   * Run each function with its own role's permissions, checked by the emulator (a call its role
+   * does not allow fails with AccessDenied, as in AWS). Only on a moto_server this run starts; an
+   * emulator given by `endpoint` / `AWS_ENDPOINT_URL` is used as it is (see the local-mode guide).
+   * @default true
+   */
+  readonly iam?: boolean;
   /** Show the progress bar (when stderr is a terminal). @default true */
   readonly progress?: boolean;
   /** Stops a real-clock run (Ctrl-C). @default none */
@@ -176,19 +185,22 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
 
   for (const line of await stopKept(stateDir)) say(line);
   const external = options.forceLocalEmulator ? undefined : (options.endpoint ?? process.env.AWS_ENDPOINT_URL);
+  const enforceIam = options.iam !== false && !external;
+  const auth = enforceIam ? { initialNoAuthActionCount: ADMIN_BOOTSTRAP_CALLS } : {};
   // A simulation that may be kept runs its own moto_server in its own process group.
   const keepable: DetachedEmulator | undefined =
     simulate && keepMs > 0 && !external
-      ? await startDetachedEmulator({ stateDir, logFile: join(stateDir, 'logs', 'emulator.log'), projectDir, say })
+      ? await startDetachedEmulator({ stateDir, logFile: join(stateDir, 'logs', 'emulator.log'), projectDir, say, ...auth })
       : undefined;
   const emulator: LocalEndpoint =
-    keepable ?? (await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator, projectDir, say }));
+    keepable ?? (await startEmulator({ endpoint: options.endpoint, forceLocal: options.forceLocalEmulator, projectDir, say, ...auth }));
   let stackFile: string | undefined;
   let kept: KeptEmulator | undefined;
   let logFd: number | undefined;
   const restore: Array<() => void> = [];
   try {
     say(`emulator    ${emulator.url}${emulator.owned ? ' (moto_server, started for this run)' : ''}`);
+    const admin = enforceIam ? await bootstrapAdmin(emulator.url, region) : undefined;
     const t0 = performance.now();
     const prebuilt = options.app !== undefined && existsSync(join(resolve(projectDir, options.app), 'manifest.json'));
     const assembly = prebuilt
@@ -213,10 +225,10 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     );
 
     const t1 = performance.now();
-    const config = localClientConfig(emulator, region);
+    const config = localClientConfig(emulator, region, admin);
     const warnings: string[] = [];
     const provisioning = provisionClients(config);
-    const stack = await provisionStack({
+    const provisioned = await provisionStack({
       stack: artifact,
       assemblyDir: assembly.dir,
       endpoint: emulator.url,
@@ -227,6 +239,22 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     }).finally(() => {
       for (const client of Object.values(provisioning)) client.destroy();
     });
+    const stack: LocalStackFile = admin
+      ? {
+          ...provisioned,
+          iam: {
+            admin,
+            functions: await createFunctionIdentities({
+              endpoint: emulator.url,
+              region,
+              accountId: LOCAL_ACCOUNT,
+              admin,
+              plans: planFunctionAccess(artifact.template, provisioned),
+              warn: (m) => warnings.push(m),
+            }),
+          },
+        }
+      : provisioned;
     stackFile = join(stateDir, `${stack.stackName}.json`);
     writeLocalStack(stackFile, stack);
     const provisionMs = performance.now() - t1;
@@ -236,6 +264,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
         `${Object.keys(stack.schedules).length} schedules in ${Math.round(provisionMs)} ms -> ${relative(projectDir, stackFile)}`,
     );
     for (const warning of warnings) say(`  warning: ${warning}`);
+    say(iamLine(stack, options.iam !== false, external));
 
     const logDir = join(stateDir, 'logs');
     mkdirSync(logDir, { recursive: true });
@@ -378,13 +407,27 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   }
 }
 
+/** Whether IAM is enforced, and how to change it. */
+export function iamLine(stack: Pick<LocalStackFile, 'iam'>, wanted: boolean, external: string | undefined): string {
+  if (stack.iam) {
+    const roles = new Set(Object.values(stack.iam.functions).map((f) => f.roleName).filter(Boolean)).size;
+    return `iam         enforced: each function runs as a session of its own role (${roles} roles); a call its role lacks fails with AccessDenied (--no-iam: off)`;
+  }
+  if (!wanted) return 'iam         not enforced (--no-iam): every function may call anything';
+  return (
+    `iam         not enforced: the emulator at ${external ?? 'the given endpoint'} was not started by this run; ` +
+    'every function may call anything it allows (LocalStack checks IAM only with ENFORCE_IAM=1)'
+  );
+}
+
 /** What the user can do with the emulator a finished simulation keeps. */
-export function keptMessage(stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'outputs'>, kept: KeptEmulator): string {
+export function keptMessage(stack: Pick<LocalStackFile, 'endpoint' | 'region' | 'outputs' | 'iam'>, kept: KeptEmulator): string {
   const table = stack.outputs[PlatformOutput.TABLE_NAME] ?? '<table>';
+  const key = stack.iam ? `AWS_ACCESS_KEY_ID=${stack.iam.admin.accessKeyId} AWS_SECRET_ACCESS_KEY=${stack.iam.admin.secretAccessKey}` : 'AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing';
   return [
     `kept        the emulator at ${stack.endpoint} until ${kept.until} (--keep); inspect what the run did:`,
     '              npx cdk-jobs list    npx cdk-jobs history <job>    npx cdk-jobs failures',
-    `              AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.endpoint} --region ${stack.region} dynamodb scan --table-name ${table}`,
+    `              ${key} aws --endpoint-url ${stack.endpoint} --region ${stack.region} dynamodb scan --table-name ${table}`,
     "            'npx cdk-jobs dev --stop' stops it now; the next 'cdk-jobs dev' stops it first",
   ].join('\n');
 }

@@ -43,7 +43,7 @@ export class FunctionNotFoundError extends ScheduledJobsError {}
 export class HandlerLoadError extends ScheduledJobsError {}
 
 export interface LocalLambdaOptions {
-  readonly stack: Pick<LocalStackFile, 'functions' | 'region' | 'endpoint' | 'stackName'>;
+  readonly stack: Pick<LocalStackFile, 'functions' | 'region' | 'endpoint' | 'stackName' | 'iam'>;
   /**
    * Receives everything a handler writes to stdout/stderr, as it is written. The callback may write
    * to `process.stdout`/`process.stderr` itself: those writes reach the streams, not the callback.
@@ -152,14 +152,20 @@ export class LocalLambda {
     return run;
   }
 
-  /** The environment a function runs with (its own, plus the Lambda runtime's and the emulator's). */
+  /**
+   * The environment a function runs with (its own, plus the Lambda runtime's and the emulator's).
+   * When the emulator enforces IAM, the credentials are those of the function's role session
+   * (`stack.iam`), as Lambda gives a function its role's: the SDK's default credential chain reads
+   * them from the environment on a client's first request, which happens inside the function's call.
+   */
   environmentOf(fn: LocalFunction): Record<string, string | undefined> {
     const { region, endpoint } = this.options.stack;
+    const credentials = this.options.stack.iam?.functions[fn.logicalId]?.credentials;
     return {
       AWS_PROFILE: undefined,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: credentials?.sessionToken,
+      AWS_ACCESS_KEY_ID: credentials?.accessKeyId ?? 'testing',
+      AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey ?? 'testing',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: endpoint,

@@ -76,7 +76,8 @@ export interface StartEmulatorOptions {
  * (DynamoDB, SQS, Scheduler), which the SDK cannot parse (a `SyntaxError` instead of the error), and
  * S3's denial says only "Access Denied". This makes the denial what AWS sends: `AccessDeniedException`
  * (JSON APIs) or `AccessDenied` (S3) whose message names the caller and the action,
- * `User: <arn> is not authorized to perform: <action>`.
+ * `User: <arn> is not authorized to perform: <action>`; and it checks S3 signatures of keys that
+ * need encoding the way S3 does.
  */
 const IAM_ERRORS_PATCH = [
   'from moto.core.authorization import ActionAuthenticatorMixin',
@@ -102,6 +103,17 @@ const IAM_ERRORS_PATCH = [
   'def _s3_denied(self):',
   "    raise NamedS3AccessDenied(f'User: {self._access_key.arn} is not authorized to perform: {self._action}')",
   'access_control.S3IAMRequest._raise_access_denied = _s3_denied',
+  // moto recomputes an S3 signature from the decoded path and query, the SDK signs the encoded ones:
+  // keys or prefixes with `:`, `/` or spaces would fail with SignatureDoesNotMatch. Encode them as S3 clients do.
+  'from urllib.parse import quote, unquote',
+  '_s3_init = access_control.S3IAMRequest.__init__',
+  'def _s3_request(self, *args, **kwargs):',
+  '    _s3_init(self, *args, **kwargs)',
+  "    path, separator, query = self._path.partition('?')",
+  "    pairs = [pair.partition('=') for pair in query.split('&')] if query else []",
+  "    query = '&'.join(quote(unquote(k), safe='-_.~') + e + quote(unquote(v), safe='-_.~') for k, e, v in pairs)",
+  "    self._path = quote(unquote(path), safe='/~') + separator + query",
+  'access_control.S3IAMRequest.__init__ = _s3_request',
 ].join('\n');
 
 /** How to run moto_server: its own entry point, or a script when requests are serialised or IAM is checked. */

@@ -56,7 +56,10 @@ export function seedContext(stack: LocalStackFile, now: Date): SeedContext {
       endpoint: stack.endpoint,
       region: stack.region,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      // The local administrator when the emulator enforces IAM (seeding is not a function's work).
+      credentials: stack.iam
+        ? { accessKeyId: stack.iam.admin.accessKeyId, secretAccessKey: stack.iam.admin.secretAccessKey }
+        : { accessKeyId: 'testing', secretAccessKey: 'testing' },
     },
     now,
     jobs: Object.entries(stack.jobs).map(([name, job]) => ({

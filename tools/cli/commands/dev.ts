@@ -22,6 +22,7 @@ interface DevCommandOptions {
   readonly watchdogEvery?: string;
   readonly keep: string;
   readonly stop?: boolean;
+  readonly iam: boolean;
 }
 
 /** How long a finished simulation's emulator stays up by default. */
@@ -50,6 +51,11 @@ export function devCommand(): Command {
     .option('--stop', 'stop the emulator a finished simulation keeps, then exit')
     .option('--json', 'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }] }')
     .option('--no-seed', 'do not seed demo data')
+    .option(
+      '--no-iam',
+      "do not check IAM: by default each function runs with its own role's permissions from the template and a call " +
+        'its role lacks fails with AccessDenied (on the moto_server this command starts; not on --endpoint)',
+    )
     .option('--endpoint <url>', 'use this AWS emulator (LocalStack, moto) instead of starting moto_server (default: $AWS_ENDPOINT_URL)')
     .option('--app <command>', "the command that runs the CDK app (default: the 'app' of cdk.json)")
     .option('--stack <name>', 'the stack to run when several stacks of the app hold a JobPlatform (default: the one that does)')
@@ -93,6 +99,7 @@ export function devCommand(): Command {
           from: options.from,
           json: options.json,
           seed: options.seed,
+          iam: options.iam,
           endpoint: options.endpoint,
           app: options.app,
           stack: options.stack,
