@@ -25,6 +25,7 @@ import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type 
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
+import { startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
 import { ScheduledJobsError } from '../../lib/contract';
 
 /** The account local mode provisions in (moto's default). */
@@ -99,6 +100,11 @@ export interface DevResult {
   readonly timings: { readonly synthMs: number; readonly provisionMs: number; readonly seedMs: number; readonly runMs: number };
   /** The emulator left running after the simulation (`keep`), as recorded in the stack's record. */
   readonly kept?: KeptEmulator;
+  /**
+   * Every AWS call the local functions made, as the request recorder saw it (see
+   * `request-recorder.ts`): invocation, access key id, IAM action, resources, status.
+   */
+  readonly requests: readonly RequestRecord[];
 }
 
 export class StackSelectionError extends ScheduledJobsError {}
@@ -242,8 +248,21 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const logPath = join(logDir, `${stack.stackName}.log`);
     logFd = openSync(logPath, 'w');
     const fd = logFd;
+    // Every local function's calls go through the recorder, which forwards them to the emulator.
+    const recorder: RequestRecorder = await startRequestRecorder({ target: emulator.url });
+    restore.push(() => void recorder.close());
     const lambda = new LocalLambda({
       stack,
+      environment: { AWS_ENDPOINT_URL: recorder.url },
+      onInvocationStart: ({ fn, requestId, traceId }) =>
+        recorder.invocationStarted({
+          traceId,
+          requestId,
+          functionName: fn.functionName,
+          functionLogicalId: fn.logicalId,
+          ...(fn.jobName ? { jobName: fn.jobName } : {}),
+          startedAt: clock.now(),
+        }),
       output: (fn, text) => {
         writeSync(fd, text);
         if (options.verbose) {
@@ -363,6 +382,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       window,
       timings: { synthMs, provisionMs, seedMs, runMs },
       ...(kept ? { kept } : {}),
+      requests: recorder.records(),
     };
   } finally {
     for (const undo of restore.reverse()) undo();
