@@ -17,7 +17,20 @@ import { PlatformOutput, WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
-import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summaryTable } from './dev-report';
+import {
+  DevOptionError,
+  jsonSummary,
+  parseDuration,
+  parseFrom,
+  parseKeep,
+  parseUntil,
+  runLine,
+  sentEmails,
+  sentLine,
+  sentTable,
+  summaryTable,
+  type SentEmail,
+} from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
@@ -105,6 +118,8 @@ export interface DevResult {
    * `request-recorder.ts`): invocation, access key id, IAM action, resources, status.
    */
   readonly requests: readonly RequestRecord[];
+  /** The emails SES accepted, one per recipient (`sent` of `--json`). */
+  readonly sent: readonly SentEmail[];
 }
 
 export class StackSelectionError extends ScheduledJobsError {}
@@ -251,6 +266,11 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     // Every local function's calls go through the recorder, which forwards them to the emulator.
     const recorder: RequestRecorder = await startRequestRecorder({ target: emulator.url });
     restore.push(() => void recorder.close());
+    // The emails each job sent, shown under the job's next run line.
+    const unshown = new Map<string, SentEmail[]>();
+    recorder.onRecord((record) => {
+      for (const sent of sentEmails([record])) unshown.set(sent.job, [...(unshown.get(sent.job) ?? []), sent]);
+    });
     const lambda = new LocalLambda({
       stack,
       environment: { AWS_ENDPOINT_URL: recorder.url },
@@ -327,6 +347,8 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
         count += 1;
         if (run.status === 'FAILED') failed += 1;
         live(runLine(run));
+        for (const sent of unshown.get(run.job) ?? []) live(sentLine(sent));
+        unshown.delete(run.job);
         bars?.bar.update(Math.round((clock.now() - from) / 60_000), { runs: count, failed });
         options.onRun?.(run);
       },
@@ -359,8 +381,12 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     for (const undo of restore.splice(0).reverse()) undo();
 
     const window = { from, until: until ?? Date.now() };
-    if (options.json) output.stdout(`${jsonSummary(runs, window)}\n`);
-    else if (simulate) say(summaryTable(runs, window, runMs));
+    const sent = sentEmails(recorder.records());
+    if (options.json) output.stdout(`${jsonSummary(runs, window, sent)}\n`);
+    else if (simulate) {
+      say(summaryTable(runs, window, runMs));
+      if (sent.length > 0) say(sentTable(sent));
+    }
     let recorded = stack;
     if (keepable && !options.signal?.aborted) {
       const now = Date.now();
@@ -383,6 +409,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       timings: { synthMs, provisionMs, seedMs, runMs },
       ...(kept ? { kept } : {}),
       requests: recorder.records(),
+      sent,
     };
   } finally {
     for (const undo of restore.reverse()) undo();
