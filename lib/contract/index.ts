@@ -152,6 +152,7 @@ export const WatchdogEnv = {
 } as const;
 
 export * from './catch-up';
+export * from './email-headers';
 export * from './errors';
 export * from './one-time-names';
 export * from './overlap-policy';

@@ -4,7 +4,8 @@
  */
 import Table from 'cli-table3';
 import type { LocalRun } from './local-scheduler';
-import { ScheduledJobsError } from '../../lib/contract';
+import type { RequestRecord } from './request-recorder';
+import { RECIPIENT_TIME_ZONE_HEADER, ScheduledJobsError } from '../../lib/contract';
 
 export class DevOptionError extends ScheduledJobsError {}
 
@@ -164,8 +165,81 @@ export function summaryTable(runs: readonly LocalRun[], window: { readonly from:
   return lines.join('\n');
 }
 
-/** The `--json` summary: `{ runs: [{ job, scheduledTime, status, durationMs, ... }] }`. */
-export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: number; readonly until: number }): string {
+/** An email SES accepted during a local run. */
+export interface SentEmail {
+  /** The job whose function sent it (else the function's name). */
+  readonly job: string;
+  readonly to: string;
+  /**
+   * The recipient's zone, as the sender declared it with the `X-Recipient-Time-Zone` header
+   * (`RECIPIENT_TIME_ZONE_HEADER`); `null` when it did not.
+   */
+  readonly timeZone: string | null;
+  /** When the run that sent it started, on the simulated clock (ISO, UTC). */
+  readonly at: string;
+  readonly messageId: string;
+}
+
+/**
+ * The emails SES accepted (a 2xx answer with a MessageId), one per recipient (To, Cc and Bcc), from
+ * the request recorder's records, in the order they were sent.
+ */
+export function sentEmails(records: readonly RequestRecord[]): SentEmail[] {
+  const out: SentEmail[] = [];
+  for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
+    const email = record.email;
+    if (!email?.messageId || record.status < 200 || record.status >= 300) continue;
+    const header = Object.entries(email.headers).find(([name]) => name.toLowerCase() === RECIPIENT_TIME_ZONE_HEADER.toLowerCase());
+    const job = record.invocation?.jobName ?? record.invocation?.functionName ?? 'unknown';
+    const at = new Date(record.invocation?.startedAt ?? record.time).toISOString();
+    for (const to of [...email.to, ...email.cc, ...email.bcc]) {
+      out.push({ job, to, timeZone: header?.[1] ?? null, at, messageId: email.messageId });
+    }
+  }
+  return out;
+}
+
+/** `2027-03-28 08:00` on the clock of `timeZone` (UTC without one), and the zone's name. */
+export function localTime(at: string, timeZone: string | null): string {
+  const zone = timeZone ?? 'UTC';
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at));
+  } catch {
+    return `${at.slice(0, 16).replace('T', ' ')} UTC (unknown zone '${zone}')`;
+  }
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${zone}`;
+}
+
+/** The live-log line of a sent email: to whom, at which local time. */
+export function sentLine(sent: SentEmail): string {
+  return `${' '.repeat(22)}sent to ${sent.to} at ${localTime(sent.at, sent.timeZone)}`;
+}
+
+/** The table of sent emails printed after a simulation: per job and recipient, how many and when (local). */
+export function sentTable(sent: readonly SentEmail[]): string {
+  if (sent.length === 0) return 'Emails sent: none';
+  const table = new Table({ head: ['job', 'to', 'time zone', 'emails', 'local days', 'local times'], style: { head: [], border: [] } });
+  const groups = new Map<string, SentEmail[]>();
+  for (const s of sent) {
+    const key = `${s.job}\u0000${s.to}\u0000${s.timeZone ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const list of [...groups.values()].sort((a, b) => a[0].job.localeCompare(b[0].job) || a[0].to.localeCompare(b[0].to))) {
+    const local = list.map((s) => localTime(s.at, s.timeZone));
+    const days = local.map((l) => l.slice(0, 10)).sort();
+    const times = [...new Set(local.map((l) => l.slice(11, 16)))].sort();
+    table.push([list[0].job, list[0].to, list[0].timeZone ?? '-', list.length, days[0] === days[days.length - 1] ? days[0] : `${days[0]} .. ${days[days.length - 1]}`, times.join(', ')]);
+  }
+  return `Emails sent: ${sent.length} (SES accepted; local time on each recipient's clock)\n${table.toString()}`;
+}
+
+/**
+ * The `--json` summary: `{ from, until, runs: [{ job, scheduledTime, status, durationMs, ... }],
+ * sent: [{ job, to, timeZone, at, messageId }] }`.
+ */
+export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: number; readonly until: number }, sent: readonly SentEmail[] = []): string {
   return JSON.stringify(
     {
       from: new Date(window.from).toISOString(),
@@ -182,6 +256,7 @@ export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: 
         ...(r.reason ? { reason: r.reason } : {}),
         ...(r.error ? { error: r.error } : {}),
       })),
+      sent,
     },
     null,
     2,

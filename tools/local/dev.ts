@@ -17,7 +17,20 @@ import { PlatformOutput, WATCHDOG_SCHEDULE_NAME } from '../../lib/contract';
 import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
-import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summaryTable } from './dev-report';
+import {
+  DevOptionError,
+  jsonSummary,
+  parseDuration,
+  parseFrom,
+  parseKeep,
+  parseUntil,
+  runLine,
+  sentEmails,
+  sentLine,
+  sentTable,
+  summaryTable,
+  type SentEmail,
+} from './dev-report';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
@@ -27,6 +40,7 @@ import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin, createFunctionIdentities } from 
 import { planFunctionAccess } from './iam-policies';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
+import { startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
 import { ScheduledJobsError } from '../../lib/contract';
 
 /** The account local mode provisions in (moto's default). */
@@ -108,6 +122,13 @@ export interface DevResult {
   readonly timings: { readonly synthMs: number; readonly provisionMs: number; readonly seedMs: number; readonly runMs: number };
   /** The emulator left running after the simulation (`keep`), as recorded in the stack's record. */
   readonly kept?: KeptEmulator;
+  /**
+   * Every AWS call the local functions made, as the request recorder saw it (see
+   * `request-recorder.ts`): invocation, access key id, IAM action, resources, status.
+   */
+  readonly requests: readonly RequestRecord[];
+  /** The emails SES accepted, one per recipient (`sent` of `--json`). */
+  readonly sent: readonly SentEmail[];
 }
 
 export class StackSelectionError extends ScheduledJobsError {}
@@ -271,8 +292,26 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     const logPath = join(logDir, `${stack.stackName}.log`);
     logFd = openSync(logPath, 'w');
     const fd = logFd;
+    // Every local function's calls go through the recorder, which forwards them to the emulator.
+    const recorder: RequestRecorder = await startRequestRecorder({ target: emulator.url });
+    restore.push(() => void recorder.close());
+    // The emails each job sent, shown under the job's next run line.
+    const unshown = new Map<string, SentEmail[]>();
+    recorder.onRecord((record) => {
+      for (const sent of sentEmails([record])) unshown.set(sent.job, [...(unshown.get(sent.job) ?? []), sent]);
+    });
     const lambda = new LocalLambda({
       stack,
+      environment: { AWS_ENDPOINT_URL: recorder.url },
+      onInvocationStart: ({ fn, requestId, traceId }) =>
+        recorder.invocationStarted({
+          traceId,
+          requestId,
+          functionName: fn.functionName,
+          functionLogicalId: fn.logicalId,
+          ...(fn.jobName ? { jobName: fn.jobName } : {}),
+          startedAt: clock.now(),
+        }),
       output: (fn, text) => {
         writeSync(fd, text);
         if (options.verbose) {
@@ -337,6 +376,8 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
         count += 1;
         if (run.status === 'FAILED') failed += 1;
         live(runLine(run));
+        for (const sent of unshown.get(run.job) ?? []) live(sentLine(sent));
+        unshown.delete(run.job);
         bars?.bar.update(Math.round((clock.now() - from) / 60_000), { runs: count, failed });
         options.onRun?.(run);
       },
@@ -369,8 +410,12 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     for (const undo of restore.splice(0).reverse()) undo();
 
     const window = { from, until: until ?? Date.now() };
-    if (options.json) output.stdout(`${jsonSummary(runs, window)}\n`);
-    else if (simulate) say(summaryTable(runs, window, runMs));
+    const sent = sentEmails(recorder.records());
+    if (options.json) output.stdout(`${jsonSummary(runs, window, sent)}\n`);
+    else if (simulate) {
+      say(summaryTable(runs, window, runMs));
+      if (sent.length > 0) say(sentTable(sent));
+    }
     let recorded = stack;
     if (keepable && !options.signal?.aborted) {
       const now = Date.now();
@@ -392,6 +437,8 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       window,
       timings: { synthMs, provisionMs, seedMs, runMs },
       ...(kept ? { kept } : {}),
+      requests: recorder.records(),
+      sent,
     };
   } finally {
     for (const undo of restore.reverse()) undo();

@@ -7,7 +7,7 @@
  * `output` itself writes to the process's stdout/stderr reaches them unchanged.
  */
 import { Console } from 'node:console';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { ScheduledJobsError } from '../../lib/contract';
 import type { LocalFunction, LocalStackFile } from './local-stack';
 import { findLocalFunction } from './local-stack';
+import { newTraceHeader } from './request-recorder';
 
 /** The error of a failed invocation, in Lambda's format. */
 export interface InvocationError {
@@ -52,6 +53,13 @@ export interface LocalLambdaOptions {
   readonly output?: (fn: LocalFunction, text: string) => void;
   /** Extra variables for every function (after the function's own). @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Called as each invocation starts, with the `Root` of the trace id the invocation's SDK calls
+   * carry (`X-Amzn-Trace-Id`, from `_X_AMZN_TRACE_ID` as in Lambda): the request recorder
+   * attributes calls to invocations with it.
+   * @default none
+   */
+  readonly onInvocationStart?: (invocation: { readonly fn: LocalFunction; readonly requestId: string; readonly traceId: string }) => void;
 }
 
 type Handler = (event: unknown, context: LambdaContext, callback?: (error?: unknown, result?: unknown) => void) => unknown;
@@ -218,7 +226,10 @@ export class LocalLambda {
 
   private async run(fn: LocalFunction, event: unknown): Promise<InvocationResult> {
     const requestId = randomUUID();
-    const environment = this.environmentOf(fn);
+    // Each invocation has its own trace id, which the SDK sends with every call it makes.
+    const trace = newTraceHeader(Date.now(), (n) => randomBytes(n).toString('hex'));
+    const environment = { ...this.environmentOf(fn), _X_AMZN_TRACE_ID: trace.header };
+    this.options.onInvocationStart?.({ fn, requestId, traceId: trace.root });
     const saved: Record<string, string | undefined> = {};
     for (const key of Object.keys(environment)) saved[key] = process.env[key];
     const apply = (values: Record<string, string | undefined>) => {

@@ -10,6 +10,7 @@
  * - `lastSentLocalDate` (`YYYY-MM-DD` on the recipient's clock) and `lastSentSlot`, written by the
  *   claim that precedes each send.
  */
+import { RECIPIENT_TIME_ZONE_HEADER } from '../../../lib/contract';
 import { validateTimeZone } from '../../../lib/schedule';
 import { ScheduledJobsError } from '../../runtime';
 import { escapeHtml, type EmailMessage } from '../payment-reminder/message';
@@ -118,5 +119,7 @@ export function promotionMessage(recipient: DueRecipient, subject: string, local
     subject,
     text: `${greeting}\n\n${body}\n`,
     html: `<p><strong>${escapeHtml(greeting)}</strong></p><p>${escapeHtml(body)}</p>`,
+    // The clock the email is timed to: local mode shows each send at its recipient's local time.
+    headers: { [RECIPIENT_TIME_ZONE_HEADER]: recipient.timeZone },
   };
 }

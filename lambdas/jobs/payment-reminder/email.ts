@@ -32,6 +32,7 @@ export async function sendEmail(sender: EmailSender, message: EmailMessage): Pro
             Text: { Data: message.text, Charset: 'UTF-8' },
             ...(message.html ? { Html: { Data: message.html, Charset: 'UTF-8' } } : {}),
           },
+          ...(message.headers ? { Headers: Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value })) } : {}),
         },
       },
     }),

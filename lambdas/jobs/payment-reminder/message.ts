@@ -9,6 +9,8 @@ export interface EmailMessage {
   readonly subject: string;
   readonly text: string;
   readonly html?: string;
+  /** Extra headers of the message (SES v2 `Content.Simple.Headers`). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Escapes text for HTML bodies. */

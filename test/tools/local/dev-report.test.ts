@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summarize, summaryTable } from '../../../tools/local/dev-report';
+import {
+  DevOptionError,
+  jsonSummary,
+  localTime,
+  parseDuration,
+  parseFrom,
+  parseKeep,
+  parseUntil,
+  runLine,
+  sentEmails,
+  sentLine,
+  sentTable,
+  summarize,
+  summaryTable,
+} from '../../../tools/local/dev-report';
 import type { LocalRun } from '../../../tools/local/local-scheduler';
+import type { RequestRecord } from '../../../tools/local/request-recorder';
 
 const start = Date.UTC(2026, 2, 1, 10, 30, 0);
 
@@ -152,5 +167,85 @@ describe('summaries', () => {
     expect(parsed.runs).toEqual([
       { job: 'cleanup', scheduledTime: '2026-03-01T11:00:00Z', status: 'SUCCEEDED', durationMs: 10, attempts: 1, trigger: 'schedule' },
     ]);
+  });
+});
+
+function send(seq: number, overrides: Partial<RequestRecord> & { to?: string[]; zone?: string; messageId?: string }): RequestRecord {
+  const { to = ['ana@example.com'], zone, messageId = `m-${seq}`, ...rest } = overrides;
+  return {
+    seq,
+    time: Date.parse('2027-03-28T06:00:02.500Z'),
+    method: 'POST',
+    url: '/v2/email/outbound-emails',
+    service: 'ses',
+    operation: 'SendEmail',
+    action: 'ses:SendEmail',
+    actions: ['ses:SendEmail'],
+    resources: ['offers@example.com'],
+    status: 200,
+    durationMs: 3,
+    invocation: { traceId: 't', requestId: 'r', functionName: 'Jobs-Promotions-ABC', jobName: 'morning-promotions', startedAt: Date.parse('2027-03-28T06:00:00.004Z') },
+    email: { to, cc: [], bcc: [], headers: zone ? { 'X-Recipient-Time-Zone': zone } : {}, messageId },
+    ...rest,
+  };
+}
+
+describe('sent emails', () => {
+  it('lists one entry per recipient of each email SES accepted, at the start of the run that sent it', () => {
+    const records: RequestRecord[] = [
+      send(3, { to: ['bo@example.com'], zone: 'Europe/London' }),
+      send(1, { zone: 'Europe/Berlin' }),
+      // Refused (throttled), or accepted without a MessageId: not sent.
+      send(2, { status: 429, email: { to: ['cy@example.com'], cc: [], bcc: [], headers: {} } }),
+      send(4, { email: { to: ['dee@example.com'], cc: [], bcc: [], headers: {} } }),
+      // Another call of the run.
+      { ...send(5, {}), action: 'dynamodb:UpdateItem', email: undefined },
+      // A header in another case; Cc and Bcc count; a function that runs no job.
+      send(6, {
+        email: { to: ['e@example.com'], cc: ['f@example.com'], bcc: [], headers: { 'x-recipient-time-zone': 'Asia/Kathmandu' }, messageId: 'm-6' },
+        invocation: { traceId: 'u', requestId: 'q', functionName: 'Jobs-Mailer-XYZ', startedAt: Date.parse('2027-03-28T06:15:00Z') },
+      }),
+      // Sent outside any registered invocation: the time of the call.
+      { ...send(7, { to: ['g@example.com'] }), invocation: undefined },
+    ];
+    expect(sentEmails(records)).toEqual([
+      { job: 'morning-promotions', to: 'ana@example.com', timeZone: 'Europe/Berlin', at: '2027-03-28T06:00:00.004Z', messageId: 'm-1' },
+      { job: 'morning-promotions', to: 'bo@example.com', timeZone: 'Europe/London', at: '2027-03-28T06:00:00.004Z', messageId: 'm-3' },
+      { job: 'Jobs-Mailer-XYZ', to: 'e@example.com', timeZone: 'Asia/Kathmandu', at: '2027-03-28T06:15:00.000Z', messageId: 'm-6' },
+      { job: 'Jobs-Mailer-XYZ', to: 'f@example.com', timeZone: 'Asia/Kathmandu', at: '2027-03-28T06:15:00.000Z', messageId: 'm-6' },
+      { job: 'unknown', to: 'g@example.com', timeZone: null, at: '2027-03-28T06:00:02.500Z', messageId: 'm-7' },
+    ]);
+  });
+
+  it('shows each email at the local time of its recipient, across DST and odd offsets', () => {
+    // 2027-03-28: Berlin springs forward at 01:00Z; Chatham is +13:45 until 2027-04-04.
+    expect(localTime('2027-03-28T06:00:00.004Z', 'Europe/Berlin')).toBe('2027-03-28 08:00 Europe/Berlin');
+    expect(localTime('2027-03-27T07:00:00Z', 'Europe/Berlin')).toBe('2027-03-27 08:00 Europe/Berlin');
+    expect(localTime('2027-03-27T18:15:00Z', 'Pacific/Chatham')).toBe('2027-03-28 08:00 Pacific/Chatham');
+    expect(localTime('2027-03-28T02:15:00Z', 'Asia/Kathmandu')).toBe('2027-03-28 08:00 Asia/Kathmandu');
+    expect(localTime('2027-03-28T02:15:00Z', null)).toBe('2027-03-28 02:15 UTC');
+    expect(localTime('2027-03-28T02:15:00Z', 'Mars/Olympus')).toBe("2027-03-28 02:15 UTC (unknown zone 'Mars/Olympus')");
+    expect(sentLine({ job: 'j', to: 'ana@example.com', timeZone: 'Europe/Berlin', at: '2027-03-28T06:00:00Z', messageId: 'm' }).trim()).toBe(
+      'sent to ana@example.com at 2027-03-28 08:00 Europe/Berlin',
+    );
+  });
+
+  it('summarises the emails per job and recipient: how many, which local days, which local times', () => {
+    const at = (iso: string) => ({ job: 'morning-promotions', to: 'ana@example.com', timeZone: 'Europe/Berlin', at: iso, messageId: iso });
+    const text = sentTable([at('2027-03-27T07:00:00Z'), at('2027-03-28T06:00:00Z'), at('2027-03-29T06:00:00Z'), { ...at('2027-03-28T09:00:00Z'), job: 'birthday-emails', to: 'x@example.com', timeZone: null }]);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe("Emails sent: 4 (SES accepted; local time on each recipient's clock)");
+    const row = (cells: string[]) => lines.find((l) => cells.every((c) => l.includes(c)));
+    expect(row(['morning-promotions', 'ana@example.com', 'Europe/Berlin', ' 3 ', '2027-03-27 .. 2027-03-29', '08:00'])).toBeDefined();
+    expect(row(['birthday-emails', 'x@example.com', ' - ', ' 1 ', '2027-03-28', '09:00'])).toBeDefined();
+    expect(lines.findIndex((l) => l.includes('birthday-emails'))).toBeLessThan(lines.findIndex((l) => l.includes('morning-promotions')));
+    expect(sentTable([])).toBe('Emails sent: none');
+  });
+
+  it('adds the sent emails to the JSON summary', () => {
+    const sent = [{ job: 'morning-promotions', to: 'ana@example.com', timeZone: 'Europe/Berlin', at: '2027-03-28T06:00:00.004Z', messageId: 'm-1' }];
+    const parsed = JSON.parse(jsonSummary([run({})], { from: start, until: start + 1000 }, sent)) as { sent: unknown };
+    expect(parsed.sent).toEqual(sent);
+    expect((JSON.parse(jsonSummary([], { from: start, until: start + 1000 })) as { sent: unknown }).sent).toEqual([]);
   });
 });

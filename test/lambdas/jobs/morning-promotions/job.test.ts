@@ -149,8 +149,13 @@ describe('sendMorningPromotions', () => {
     expect(table.items.get('berlin')).toMatchObject({ lastSentLocalDate: '2027-03-28', nextSendAt: '2027-03-29T06:00:00.000Z', lastSentSlot: SLOT });
     expect(table.items.get('kolkata')).toMatchObject({ lastSentLocalDate: '2027-03-28', nextSendAt: '2027-03-29T02:30:00.000Z' });
     expect(table.items.get('sydney')).not.toHaveProperty('lastSentLocalDate');
-    const email = sesMock.commandCalls(SendEmailCommand)[0]!.args[0].input;
-    expect(email).toMatchObject({ FromEmailAddress: 'offers@example.com', Content: { Simple: { Subject: { Data: "Today's offer" } } } });
+    const emails = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    expect(emails[0]).toMatchObject({ FromEmailAddress: 'offers@example.com', Content: { Simple: { Subject: { Data: "Today's offer" } } } });
+    // Each email names the clock it is timed to (local mode shows the send at that local time).
+    expect(Object.fromEntries(emails.map((e) => [e.Destination?.ToAddresses?.[0], e.Content?.Simple?.Headers]))).toEqual({
+      'berlin@example.com': [{ Name: 'X-Recipient-Time-Zone', Value: 'Europe/Berlin' }],
+      'kolkata@example.com': [{ Name: 'X-Recipient-Time-Zone', Value: 'Asia/Kolkata' }],
+    });
   });
 
   it('respects opt-out: from the index, and when the flag is set after the index was read (the claim re-checks it)', async () => {
