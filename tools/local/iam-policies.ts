@@ -203,12 +203,30 @@ export function grantedActions(policies: readonly AttachedPolicy[]): string[] {
   return [...out].sort();
 }
 
+/**
+ * Requests moto checks under an action name IAM does not have, with the IAM actions they need: moto
+ * allows them when the policy allows any of these (AWS needs the action of each item or message,
+ * which moto cannot tell apart).
+ */
+export const MOTO_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'dynamodb:TransactWriteItems': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  'dynamodb:TransactGetItems': ['dynamodb:GetItem'],
+  'sqs:SendMessageBatch': ['sqs:SendMessage'],
+  'sqs:DeleteMessageBatch': ['sqs:DeleteMessage'],
+  'sqs:ChangeMessageVisibilityBatch': ['sqs:ChangeMessageVisibility'],
+  'sns:PublishBatch': ['sns:Publish'],
+  's3:HeadBucket': ['s3:ListBucket'],
+};
+
 function withAliases(actions: readonly string[]): string[] {
   const out = new Set(actions);
   for (const action of actions) {
     const [service, rest] = action.split(':', 2);
     const alias = SIGNING_NAME_ALIASES[service?.toLowerCase() ?? ''];
     if (alias && rest !== undefined) out.add(`${alias}:${rest}`);
+  }
+  for (const [motoAction, needs] of Object.entries(MOTO_ACTIONS)) {
+    if (needs.some((need) => actions.some((pattern) => actionMatches(pattern, need)))) out.add(motoAction);
   }
   return [...out];
 }
@@ -219,8 +237,8 @@ function everyResource(statement: PolicyStatement): boolean {
 
 /**
  * The policy local mode gives a function's identity in moto: the Allow statements' actions on every
- * resource, without conditions (moto checks neither), with CloudWatch actions also under the name
- * moto gives them; Deny statements only when they already apply to every resource without a
+ * resource, without conditions (moto checks neither), with CloudWatch actions and batch or
+ * transaction requests also under the names moto gives them ({@link MOTO_ACTIONS}); Deny statements only when they already apply to every resource without a
  * condition (narrower ones cannot be honoured without over-denying).
  */
 export function localIdentityPolicy(policies: readonly AttachedPolicy[]): LocalPolicyDocument {
