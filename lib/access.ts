@@ -30,6 +30,13 @@ import { ACKNOWLEDGED_UNUSED_METADATA, IAM_ACTION_PATTERN, iamActionMatches, Job
 /** What `acknowledgeUnused` takes: a job (anything with a `function`) or a function. */
 export type AccessTarget = lambda.IFunction | { readonly function: lambda.IFunction; readonly jobName?: string; readonly node: IConstruct['node'] };
 
+/**
+ * Why a function's role may write its log group though its code never calls CloudWatch Logs: the
+ * acknowledgement every bundled job and the watchdog carry for `logs:CreateLogStream` and `logs:PutLogEvents`.
+ */
+export const LOG_WRITE_REASON =
+  "the Lambda service writes the function's logs with these actions of its role; the handler's code never calls CloudWatch Logs";
+
 /** The shortest reason accepted: a few words a reviewer can judge. */
 const MIN_REASON_LENGTH = 10;
 
