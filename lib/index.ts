@@ -1,4 +1,5 @@
 // The construct library's public API: re-exports only.
+export * from './access';
 export * from './catch-up';
 export * from './contract';
 export * from './job-name';

@@ -1,7 +1,7 @@
 /**
  * The parts every kind of job shares, whatever triggers it: the function (bundled or passed), its
  * asynchronous invoke configuration with the failure inbox as on-failure destination, the job's
- * environment, its access to the state table, the right to invoke itself (`continueLater`), its
+ * environment, its access to its own partition of the state table, the right to invoke itself (`continueLater`), its
  * alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
  * a job from them; `ScheduledJob` adds a recurring schedule, `OneTimeJob` a group of one-time
  * schedules created at runtime.
@@ -14,6 +14,8 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
+import { JobAccess, LOG_WRITE_REASON } from './access';
+import { grantJobState } from './access-state';
 import { JOB_BUNDLING, JOB_RUNTIME } from './bundling';
 import { JobEnv, METRICS_NAMESPACE } from './contract';
 import { JobConfigurationError } from './contract';
@@ -106,6 +108,10 @@ export const DEFAULT_JOB_MEMORY_MB = 256;
 /** Extra time a run's lease holds beyond the function timeout, so a killed run's lease expires soon after. */
 export const LEASE_MARGIN = Duration.minutes(1);
 
+/** Why a job may invoke itself though a run that ends within its timeout never does. */
+const CONTINUE_LATER_REASON =
+  "continueLater() re-invokes the job's own function for the same slot; only a run that nears its timeout with work left calls it";
+
 const DEFAULT_RETRY_ATTEMPTS = 2;
 const DEFAULT_MAX_EVENT_AGE = Duration.hours(6);
 const MAX_FUNCTION_DESCRIPTION = 256;
@@ -190,7 +196,7 @@ export function checkDuration(
  * Builds a job's function and everything around it in `scope` (children `Role`, `LogGroup`,
  * `Function`, `HealthAlarm`): the bundled function or the passed one with its
  * async invoke config (retries, max event age, on-failure = the failure inbox), the job's
- * environment, read/write on the state table, the right to invoke itself, metrics and the alarm.
+ * environment, its own partition of the state table, the right to invoke itself, metrics and the alarm.
  * The caller registers the job with the platform once its own fields are set.
  */
 export function buildJobFunction(
@@ -271,10 +277,20 @@ export function buildJobFunction(
   }
 
   setJobEnvironment(scope, jobName, fn, props.platform, options.overlap, timeout);
-  props.platform.table.grantReadWriteData(fn);
+  // The job's own partition only (JOB#<job>), with the item actions its runs make; the lease is
+  // released with DeleteItem, so only a job that holds one (overlap `skip`) may delete. An imported
+  // function sets its own JOB_OVERLAP_POLICY, so it may hold a lease whatever the construct says.
+  const holdsLease = options.overlap.value === 'skip' || !(fn instanceof lambda.Function);
+  grantJobState(props.platform.table, fn, jobName, { holdsLease });
   if (selfArn !== undefined) {
     // continueLater() re-invokes the function for the same slot.
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['lambda:InvokeFunction'], resourceArns: [selfArn] });
+    if (fn instanceof lambda.Function) {
+      JobAccess.acknowledgeUnused({ function: fn, jobName, node: scope.node }, ['lambda:InvokeFunction'], CONTINUE_LATER_REASON);
+    }
+  }
+  if (entry !== undefined) {
+    JobAccess.acknowledgeUnused({ function: fn, jobName, node: scope.node }, ['logs:CreateLogStream', 'logs:PutLogEvents'], LOG_WRITE_REASON);
   }
 
   const metrics = new JobMetrics(jobName);

@@ -18,6 +18,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { JobAccess, LOG_WRITE_REASON } from './access';
+import { grantOperate, grantOperatorRead, groupSchedulesArn, type OperatorGrantTarget } from './access-operator';
+import { grantStateItems, StateTableActions, WATCHDOG_PARTITION } from './access-state';
 import { DEFAULT_HANDLER_ASSETS_DIR, PLATFORM_HANDLERS, PREBUILT_HANDLER_FILE, prebuiltHandlerDir, type PlatformHandlerName } from './platform-assets';
 import { createPlatformFunction } from './platform-function';
 import {
@@ -25,6 +28,7 @@ import {
   PARTITION_KEY,
   PlatformOutput,
   SORT_KEY,
+  StateKeys,
   TTL_ATTRIBUTE,
   WATCHDOG_INPUT,
   WATCHDOG_RATE_MINUTES,
@@ -365,6 +369,40 @@ export class JobPlatform extends Construct {
   }
 
   /**
+   * Lets `grantee` (an operator's role, user or group) use the read-only commands of the `cdk-jobs`
+   * CLI on this platform, and nothing else: `list`, `next`, `history` and `failures` (which holds
+   * each inbox message invisible for 30 s and releases it). Exactly the calls they make: the stack's
+   * description, resources and functions' configuration, the schedules of the platform's groups,
+   * the jobs' partitions of the state table (BatchGetItem, GetItem, Query; no Scan, not the
+   * watchdog's partition) and the failure inbox (receive, change visibility, attributes). Give the
+   * stack with `--stack` (or `CDK_JOBS_STACK`): finding it would need DescribeStacks on `*`.
+   */
+  public grantOperatorRead(grantee: iam.IGrantable): iam.Grant {
+    return grantOperatorRead(this.operatorTarget(), grantee);
+  }
+
+  /**
+   * Lets `grantee` use every command of the `cdk-jobs` CLI that works on the deployed platform:
+   * what {@link grantOperatorRead} allows, plus `run`, `backfill`, `pause`, `resume` and `redrive`:
+   * invoking the jobs' functions, setting the paused flag (UpdateItem on the jobs' partitions) and
+   * deleting inbox messages. `schedule-once` and `cancel-once` are granted per job with
+   * `OneTimeJob.grantSchedule`.
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return grantOperate(this.operatorTarget(), grantee);
+  }
+
+  private operatorTarget(): OperatorGrantTarget {
+    const stack = Stack.of(this);
+    return {
+      platform: this,
+      jobs: () => this.registered,
+      oneTimeSchedules: (always) =>
+        always === true || this.node.tryFindChild(ONE_TIME_GROUP_ID) !== undefined ? groupSchedulesArn(stack, oneTimeGroupName(stack)) : undefined,
+    };
+  }
+
+  /**
    * The schedule group of one-time schedules (`OneTimeJob`), separate from the recurring jobs'
    * group so the watchdog never mistakes them for jobs. Created on first use, with the output
    * `OneTimeScheduleGroupName`: a stack without one-time jobs does not get it.
@@ -375,7 +413,7 @@ export class JobPlatform extends Construct {
       return existing;
     }
     const group = new scheduler.ScheduleGroup(this, ONE_TIME_GROUP_ID, {
-      scheduleGroupName: stackScopedName(Stack.of(this).stackName, 'jobs-once'),
+      scheduleGroupName: oneTimeGroupName(Stack.of(this)),
     });
     this.trustScheduleGroup(group);
     this.output(PlatformOutput.ONE_TIME_SCHEDULE_GROUP_NAME, group.scheduleGroupName, 'The schedule group of one-time jobs');
@@ -449,8 +487,28 @@ export class JobPlatform extends Construct {
         "no function of another stack and no name CloudFormation generates. One statement instead of one ARN per job keeps the watchdog's policy " +
         'the same size whatever the number of jobs.',
     );
-    this.table.grantReadWriteData(fn);
+    // The state table: the recurring jobs' partitions (their runs, the missed slots it records) and
+    // its own (the cursors), each with the item actions it makes there. The jobs are known once the
+    // app is built: the list is produced at synth.
+    grantStateItems({
+      table: this.table,
+      grantee: fn,
+      actions: StateTableActions.WATCHDOG_JOBS,
+      partitions: Lazy.list({ produce: () => this.watchedPartitions() }),
+    });
+    grantStateItems({ table: this.table, grantee: fn, actions: StateTableActions.WATCHDOG_OWN, partitions: [WATCHDOG_PARTITION] });
+    JobAccess.acknowledgeUnused(fn, ['logs:CreateLogStream', 'logs:PutLogEvents'], LOG_WRITE_REASON);
     return fn;
+  }
+
+  /**
+   * The partitions the watchdog reads and writes: those of the jobs with a recurring schedule (it
+   * finds them in the schedule group; one-time jobs are not watched), or, with none, the empty
+   * job's partition so the condition never matches a job.
+   */
+  private watchedPartitions(): string[] {
+    const watched = this.registered.filter((job) => 'schedule' in job).map((job) => StateKeys.partition(job.jobName));
+    return watched.length > 0 ? watched : [StateKeys.partition('')];
   }
 
   /** The ARN pattern of every function named with {@link jobFunctionNamePrefix}. */
@@ -529,6 +587,11 @@ export class JobPlatform extends Construct {
     const out = new CfnOutput(this, id, { value, description });
     out.overrideLogicalId(id);
   }
+}
+
+/** The name of the one-time schedule group of the platform of `stack`. */
+function oneTimeGroupName(stack: Stack): string {
+  return stackScopedName(stack.stackName, 'jobs-once');
 }
 
 /** The TypeScript source of a platform handler in this package, from source (`lib/`) or compiled (`dist/lib/`). */

@@ -151,6 +151,7 @@ export const WatchdogEnv = {
   RUN_TTL_DAYS: JobEnv.RUN_TTL_DAYS,
 } as const;
 
+export * from './access';
 export * from './catch-up';
 export * from './email-headers';
 export * from './errors';
