@@ -3,6 +3,7 @@
  * JSON summary, and the parsing of `--until` / `--from`. Pure (no I/O).
  */
 import Table from 'cli-table3';
+import type { AccessEntry } from './access-report';
 import type { LocalRun } from './local-scheduler';
 import type { RequestRecord } from './request-recorder';
 import { RECIPIENT_TIME_ZONE_HEADER, ScheduledJobsError } from '../../lib/contract';
@@ -239,7 +240,12 @@ export function sentTable(sent: readonly SentEmail[]): string {
  * The `--json` summary: `{ from, until, runs: [{ job, scheduledTime, status, durationMs, ... }],
  * sent: [{ job, to, timeZone, at, messageId }] }`.
  */
-export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: number; readonly until: number }, sent: readonly SentEmail[] = []): string {
+export function jsonSummary(
+  runs: readonly LocalRun[],
+  window: { readonly from: number; readonly until: number },
+  sent: readonly SentEmail[] = [],
+  access?: readonly AccessEntry[],
+): string {
   return JSON.stringify(
     {
       from: new Date(window.from).toISOString(),
@@ -257,6 +263,8 @@ export function jsonSummary(runs: readonly LocalRun[], window: { readonly from: 
         ...(r.error ? { error: r.error } : {}),
       })),
       sent,
+      // Per function, its role's grants over the run (only when IAM was enforced: see access-report.ts).
+      ...(access ? { access } : {}),
     },
     null,
     2,

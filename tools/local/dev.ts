@@ -36,6 +36,7 @@ import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
 import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type LocalStackFile } from './local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
+import { accessReport, accessSummary, type AccessEntry, type ObservedCall } from './access-report';
 import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin, createFunctionIdentities } from './iam-identities';
 import { planFunctionAccess } from './iam-policies';
 import { provisionClients, provisionStack } from './provisioner';
@@ -129,6 +130,8 @@ export interface DevResult {
   readonly requests: readonly RequestRecord[];
   /** The emails SES accepted, one per recipient (`sent` of `--json`). */
   readonly sent: readonly SentEmail[];
+  /** Per function, its role's grants used and unused over the run (`access` of `--json`); only when IAM is enforced. */
+  readonly access?: readonly AccessEntry[];
 }
 
 export class StackSelectionError extends ScheduledJobsError {}
@@ -411,10 +414,12 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
 
     const window = { from, until: until ?? Date.now() };
     const sent = sentEmails(recorder.records());
-    if (options.json) output.stdout(`${jsonSummary(runs, window, sent)}\n`);
+    const access = stack.iam ? accessReport(stack.functions, stack.iam.functions, observedCalls(recorder.records())) : undefined;
+    if (options.json) output.stdout(`${jsonSummary(runs, window, sent, access)}\n`);
     else if (simulate) {
       say(summaryTable(runs, window, runMs));
       if (sent.length > 0) say(sentTable(sent));
+      for (const line of accessSummary(access ?? [])) say(line);
     }
     let recorded = stack;
     if (keepable && !options.signal?.aborted) {
@@ -438,6 +443,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       timings: { synthMs, provisionMs, seedMs, runMs },
       ...(kept ? { kept } : {}),
       requests: recorder.records(),
+      ...(access ? { access } : {}),
       sent,
     };
   } finally {
@@ -452,6 +458,16 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       if (stackFile && !options.keepState) rmSync(stackFile, { force: true });
     }
   }
+}
+
+/** The calls of the recorder's records, for the access report. */
+export function observedCalls(records: readonly RequestRecord[]): ObservedCall[] {
+  return records.map((r) => ({
+    ...(r.accessKeyId ? { accessKeyId: r.accessKeyId } : {}),
+    ...(r.invocation?.functionLogicalId ? { functionLogicalId: r.invocation.functionLogicalId } : {}),
+    actions: r.actions,
+    status: r.status,
+  }));
 }
 
 /** Whether IAM is enforced, and how to change it. */

@@ -94,8 +94,6 @@ export async function createFunctionIdentities(options: {
   readonly accountId: string;
   readonly admin: LocalIam['admin'];
   readonly plans: readonly FunctionAccessPlan[];
-  /** Acknowledged unused access per function logical id. @default none */
-  readonly acknowledged?: Readonly<Record<string, LocalFunctionIdentity['acknowledged']>>;
   readonly warn?: (message: string) => void;
 }): Promise<Record<string, LocalFunctionIdentity>> {
   const { endpoint, region, admin } = options;
@@ -106,7 +104,7 @@ export async function createFunctionIdentities(options: {
   const out: Record<string, LocalFunctionIdentity> = {};
   try {
     for (const plan of options.plans) {
-      const acknowledged = options.acknowledged?.[plan.functionLogicalId] ?? [];
+      const acknowledged = plan.acknowledged;
       if (!plan.roleName || !plan.policy) {
         options.warn?.(`function ${plan.functionName}: its role is not defined in this template, so it runs as the local administrator (its access is not checked)`);
         out[plan.functionLogicalId] = { principalArn: admin.arn, credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey }, granted: [], service: plan.service, acknowledged };

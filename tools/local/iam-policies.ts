@@ -11,6 +11,7 @@
  * local identity policy keeps each Allow statement's actions, on every resource, without
  * conditions; Deny statements are kept only when they apply to every resource unconditionally.
  */
+import { iamActionMatches, readAcknowledgedUnused } from '../../lib/contract/access';
 import type { LocalStackFile } from './local-stack';
 import type { CfnResource, CfnTemplate } from './template-resolver';
 
@@ -260,10 +261,7 @@ export function localIdentityPolicy(policies: readonly AttachedPolicy[]): LocalP
 }
 
 /** True when an IAM action pattern (`s3:GetObject*`, `dynamodb:*`, `*`) matches an action, as IAM compares them (case-insensitively). */
-export function actionMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return regex.test(action);
-}
+export const actionMatches = iamActionMatches;
 
 /** What the Lambda service does with a function's role, on its behalf, besides running its code. */
 export interface LambdaServiceFeatures {
@@ -330,11 +328,14 @@ export interface FunctionAccessPlan {
   /** Actions the Lambda service performs with the role (see {@link lambdaServiceActions}). */
   readonly service: readonly string[];
   readonly unknownManagedPolicies: readonly string[];
+  /** Granted action patterns acknowledged as deliberately unused (the function's `cdk-scheduled-jobs:acknowledgedUnused` Metadata). */
+  readonly acknowledged: ReadonlyArray<{ readonly action: string; readonly reason: string }>;
 }
 
 /**
  * For each function of a provisioned stack: its role's policies from the template, the policy of
- * its local identity, its granted actions and the Lambda service's own actions.
+ * its local identity, its granted actions, the Lambda service's own actions and the acknowledged
+ * unused ones.
  */
 export function planFunctionAccess(template: CfnTemplate, stack: Pick<LocalStackFile, 'functions' | 'resources' | 'eventSources'>): FunctionAccessPlan[] {
   const resources = template.Resources ?? {};
@@ -355,7 +356,8 @@ export function planFunctionAccess(template: CfnTemplate, stack: Pick<LocalStack
         ...eventSources.map((s) => s.onFailureArn),
       ].filter((arn): arn is string => typeof arn === 'string'),
     });
-    const base = { functionLogicalId: fn.logicalId, functionName: fn.functionName, ...(fn.jobName ? { jobName: fn.jobName } : {}), service };
+    const acknowledged = readAcknowledgedUnused(fn.logicalId, resource?.Metadata).flatMap((a) => a.actions.map((action) => ({ action, reason: a.reason })));
+    const base = { functionLogicalId: fn.logicalId, functionName: fn.functionName, ...(fn.jobName ? { jobName: fn.jobName } : {}), service, acknowledged };
     const roleLogicalId = resource ? functionRoleLogicalId(template, resource) : undefined;
     if (!roleLogicalId) return { ...base, granted: [], unknownManagedPolicies: [] };
     const role = rolePolicies(template, roleLogicalId, isActive);

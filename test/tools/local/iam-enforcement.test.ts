@@ -65,6 +65,7 @@ describe('local mode enforces each function role', () => {
     expect(role?.principalArn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/.+\/.+$/);
     expect(log).toContain('iam         enforced');
     expect(log).toMatch(/note-taker\s+FAILED.*AccessDenied: User: arn:aws:sts::\S+ is not authorized to perform: s3:PutObject/);
+    expect(result.access?.find((e) => e.job === 'note-taker')?.denied).toEqual(['s3:PutObject']);
 
     // The job's run record in the state table (what `cdk-jobs history` shows), read as the administrator.
     const admin = result.stack.iam?.admin;
@@ -89,11 +90,17 @@ describe('local mode enforces each function role', () => {
     }
   }, 120_000);
 
-  it('succeeds with the grant back', async () => {
-    const { result } = await simulate('Granted');
+  it('succeeds with the grant back, and reports the grant used', async () => {
+    const { result, log } = await simulate('Granted');
     expect(result.runs.filter((r) => r.job === 'note-taker').map((r) => [r.status, r.error])).toEqual([['SUCCEEDED', undefined]]);
     expect(result.runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
     expect(result.exitCode).toBe(0);
+    const access = result.access?.find((e) => e.job === 'note-taker');
+    expect(access?.used).toContain('s3:PutObject');
+    expect(access?.denied).toEqual([]);
+    // grantPut also grants what the job never calls (s3:Abort*, s3:PutObjectTagging...): reported, with the hint.
+    expect(access?.unused).toContain('s3:Abort*');
+    expect(log).toMatch(/Unused access \(granted, not used in this run, not acknowledged\)[^\n]*\n(  .*\n)*  note-taker: [^\n]*s3:Abort\*/);
   }, 120_000);
 
   it('does not check anything with iam: false', async () => {

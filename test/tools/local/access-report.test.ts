@@ -1,0 +1,115 @@
+/**
+ * The unused-access report: per function, its grants split into used (by its calls, wildcards
+ * included), used by the Lambda service, acknowledged (with the reason) and unused; denied calls apart.
+ */
+import { describe, expect, it } from 'vitest';
+import { accessReport, accessSummary, type ObservedCall } from '../../../tools/local/access-report';
+import type { LocalFunctionIdentity } from '../../../tools/local/local-stack';
+
+const identity = (key: string, extra: Partial<LocalFunctionIdentity>): LocalFunctionIdentity => ({
+  roleName: `role-${key}`,
+  principalArn: `arn:aws:sts::123456789012:assumed-role/role-${key}/fn-${key}`,
+  credentials: { accessKeyId: key, secretAccessKey: 's', sessionToken: 't' },
+  granted: [],
+  service: [],
+  acknowledged: [],
+  ...extra,
+});
+
+const functions = {
+  Cleanup: { logicalId: 'Cleanup', functionName: 'stack-cleanup', jobName: 'log-cleanup' },
+  Backup: { logicalId: 'Backup', functionName: 'stack-backup', jobName: 'backup' },
+  Watchdog: { logicalId: 'Watchdog', functionName: 'stack-watchdog', constructPath: 'Platform/Watchdog' },
+  Elsewhere: { logicalId: 'Elsewhere', functionName: 'stack-elsewhere' },
+};
+
+const identities: Record<string, LocalFunctionIdentity> = {
+  Cleanup: identity('ASIACLEANUP', {
+    granted: ['s3:DeleteObject*', 's3:GetObject*', 's3:List*', 's3:PutObject', 'logs:PutLogEvents', 'lambda:InvokeFunction', 'NotAction:iam:*'],
+    service: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+    acknowledged: [{ action: 'lambda:InvokeFunction', reason: 'continueLater() only, when a run is cut short' }],
+  }),
+  Backup: identity('ASIABACKUP', { granted: ['dynamodb:ExportTableToPointInTime', 's3:PutObject'] }),
+  Watchdog: identity('ASIAWATCHDOG', { granted: ['scheduler:ListSchedules'] }),
+  // A function whose role is not in the template runs as the administrator: not reported.
+  Elsewhere: { principalArn: 'arn:aws:iam::123456789012:user/admin', credentials: { accessKeyId: 'AKIAADMIN', secretAccessKey: 's' }, granted: [], service: [], acknowledged: [] },
+};
+
+describe('accessReport', () => {
+  const calls: ObservedCall[] = [
+    { accessKeyId: 'ASIACLEANUP', actions: ['s3:ListBucket'], status: 200 },
+    { accessKeyId: 'ASIACLEANUP', actions: ['s3:DeleteObject'], status: 200 },
+    { accessKeyId: 'ASIACLEANUP', actions: ['dynamodb:Scan'], status: 403 },
+    { accessKeyId: 'ASIABACKUP', actions: ['s3:PutObject'], status: 200 },
+    // Attributed by the invocation when the key is unknown (a client with its own credentials).
+    { accessKeyId: 'AKIAOTHER', functionLogicalId: 'Backup', actions: ['dynamodb:ExportTableToPointInTime'], status: 400 },
+    // Local mode's own calls (the administrator's key, no invocation) belong to no function.
+    { accessKeyId: 'AKIAADMIN', actions: ['scheduler:ListSchedules'], status: 200 },
+  ];
+
+  it("splits each function's grants into used, service, acknowledged and unused, by job", () => {
+    expect(accessReport(functions, identities, calls)).toEqual([
+      {
+        job: 'backup',
+        functionName: 'stack-backup',
+        used: ['dynamodb:ExportTableToPointInTime', 's3:PutObject'],
+        unused: [],
+        acknowledged: [],
+        service: [],
+        denied: [],
+      },
+      {
+        job: 'log-cleanup',
+        functionName: 'stack-cleanup',
+        used: ['s3:DeleteObject*', 's3:List*'],
+        unused: ['s3:GetObject*', 's3:PutObject'],
+        acknowledged: [{ action: 'lambda:InvokeFunction', reason: 'continueLater() only, when a run is cut short' }],
+        service: ['logs:PutLogEvents'],
+        denied: ['dynamodb:Scan'],
+      },
+      {
+        job: 'Platform/Watchdog',
+        functionName: 'stack-watchdog',
+        used: [],
+        unused: ['scheduler:ListSchedules'],
+        acknowledged: [],
+        service: [],
+        denied: [],
+      },
+    ]);
+  });
+
+  it('counts an acknowledged grant that was used as used', () => {
+    const [cleanup] = accessReport({ Cleanup: functions.Cleanup }, { Cleanup: identities.Cleanup }, [
+      { accessKeyId: 'ASIACLEANUP', actions: ['lambda:InvokeFunction'], status: 202 },
+    ]);
+    expect(cleanup.used).toEqual(['lambda:InvokeFunction']);
+    expect(cleanup.acknowledged).toEqual([]);
+  });
+
+  it('matches an acknowledgement narrower or wider than the grant', () => {
+    const [entry] = accessReport({ Backup: functions.Backup }, { Backup: identity('K', { granted: ['s3:GetObject*', 's3:PutObject'], acknowledged: [{ action: 's3:GetObjectVersion', reason: 'restores only' }, { action: 's3:Put*', reason: 'writes on failure only' }] }) }, []);
+    expect(entry.acknowledged).toEqual([
+      { action: 's3:GetObject*', reason: 'restores only' },
+      { action: 's3:PutObject', reason: 'writes on failure only' },
+    ]);
+    expect(entry.unused).toEqual([]);
+  });
+});
+
+describe('accessSummary', () => {
+  it('names the functions with unused access and says what to do', () => {
+    expect(accessSummary(accessReport(functions, identities, []))).toEqual([
+      'Unused access (granted, not used in this run, not acknowledged) in 3 of 3 functions:',
+      '  backup: dynamodb:ExportTableToPointInTime, s3:PutObject',
+      '  log-cleanup: s3:DeleteObject*, s3:GetObject*, s3:List*, s3:PutObject',
+      '  Platform/Watchdog: scheduler:ListSchedules',
+      '  Remove the grant, or, when a path this run did not take needs it, acknowledge it next to the grant:',
+      "  JobAccess.acknowledgeUnused(job, ['<action>'], '<why it is granted yet unused>'). Details: --json (access).",
+    ]);
+  });
+
+  it('says nothing when every grant was used or acknowledged', () => {
+    expect(accessSummary([{ job: 'a', functionName: 'f', used: ['s3:PutObject'], unused: [], acknowledged: [], service: [], denied: [] }])).toEqual([]);
+  });
+});
