@@ -100,7 +100,7 @@ describe('local mode enforces each function role', () => {
     expect(access?.denied).toEqual([]);
     // grantPut also grants what the job never calls (s3:Abort*, s3:PutObjectTagging...): reported, with the hint.
     expect(access?.unused).toContain('s3:Abort*');
-    expect(log).toMatch(/Unused access \(granted, not used in this run, not acknowledged\)[^\n]*\n(  .*\n)*  note-taker: [^\n]*s3:Abort\*/);
+    expect(log).toMatch(/Unused access \(granted, not used in this run, not acknowledged\)[^\n]*\n( {2}.*\n)* {2}note-taker: [^\n]*s3:Abort\*/);
   }, 120_000);
 
   it('does not check anything with iam: false', async () => {
