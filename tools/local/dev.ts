@@ -478,8 +478,8 @@ export function iamLine(stack: Pick<LocalStackFile, 'iam'>, wanted: boolean, ext
   }
   if (!wanted) return 'iam         not enforced (--no-iam): every function may call anything';
   return (
-    `iam         not enforced: the emulator at ${external ?? 'the given endpoint'} was not started by this run; ` +
-    'every function may call anything it allows (LocalStack checks IAM only with ENFORCE_IAM=1)'
+    `iam         not enforced: the emulator at ${external ?? 'the given endpoint'} was not started by this run, so functions ` +
+    "call it with local mode's dummy credentials, as whatever identity it gives them (LocalStack: its administrator)"
   );
 }
 
