@@ -185,7 +185,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   // Validate the options before any side effect.
   const from = options.from !== undefined ? parseFrom(options.from) : Date.now();
-  const until = options.until !== undefined ? parseUntil(options.until, from) : undefined;
+  const until = options.until !== undefined ? parseUntil(options.until, from, options.from !== undefined ? '--from' : 'now') : undefined;
   if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
   const watchdogEveryMs = parseDuration(options.watchdogEvery ?? '1h', '--watchdog-every');
   const keepMs = parseKeep(options.keep ?? '0');
