@@ -38,7 +38,7 @@ import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type 
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
-import { startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
+import { routeThrough, startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
 import { ScheduledJobsError } from '../../lib/contract';
 
 /** The account local mode provisions in (moto's default). */
@@ -271,8 +271,11 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     recorder.onRecord((record) => {
       for (const sent of sentEmails([record])) unshown.set(sent.job, [...(unshown.get(sent.job) ?? []), sent]);
     });
+    const functions = Object.fromEntries(
+      Object.entries(stack.functions).map(([id, fn]) => [id, { ...fn, environment: routeThrough(fn.environment, emulator.url, recorder.url) }]),
+    );
     const lambda = new LocalLambda({
-      stack,
+      stack: { ...stack, functions },
       environment: { AWS_ENDPOINT_URL: recorder.url },
       onInvocationStart: ({ fn, requestId, traceId }) =>
         recorder.invocationStarted({
