@@ -18,7 +18,7 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
  *
  * @throws DevOptionError naming `--until`, what was expected and what came.
  */
-export function parseUntil(text: string, start: number): number {
+export function parseUntil(text: string, start: number, startName = 'the start'): number {
   const trimmed = text.trim();
   const duration = /^(\d+)\s*([mhdw])$/i.exec(trimmed);
   if (duration) {
@@ -31,7 +31,7 @@ export function parseUntil(text: string, start: number): number {
     throw new DevOptionError(`--until: expected a duration (90m, 12h, 7d, 2w) or an ISO instant (2026-12-01T00:00:00Z), got '${text}'`);
   }
   if (instant <= start) {
-    throw new DevOptionError(`--until: expected an instant after the start (${new Date(start).toISOString()}), got '${text}'`);
+    throw new DevOptionError(`--until: expected an instant after ${startName} (${new Date(start).toISOString()}), got '${text}'`);
   }
   return instant;
 }

@@ -41,7 +41,7 @@ import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin, createFunctionIdentities } from 
 import { planFunctionAccess } from './iam-policies';
 import { provisionClients, provisionStack } from './provisioner';
 import { runSeeds } from './seed';
-import { startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
+import { routeThrough, startRequestRecorder, type RequestRecord, type RequestRecorder } from './request-recorder';
 import { ScheduledJobsError } from '../../lib/contract';
 
 /** The account local mode provisions in (moto's default). */
@@ -197,7 +197,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   // Validate the options before any side effect.
   const from = options.from !== undefined ? parseFrom(options.from) : Date.now();
-  const until = options.until !== undefined ? parseUntil(options.until, from) : undefined;
+  const until = options.until !== undefined ? parseUntil(options.until, from, options.from !== undefined ? '--from' : 'now') : undefined;
   if (options.from !== undefined && until === undefined) throw new DevOptionError('--from: only meaningful with --until (a simulation)');
   const watchdogEveryMs = parseDuration(options.watchdogEvery ?? '1h', '--watchdog-every');
   const keepMs = parseKeep(options.keep ?? '0');
@@ -303,8 +303,11 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     recorder.onRecord((record) => {
       for (const sent of sentEmails([record])) unshown.set(sent.job, [...(unshown.get(sent.job) ?? []), sent]);
     });
+    const functions = Object.fromEntries(
+      Object.entries(stack.functions).map(([id, fn]) => [id, { ...fn, environment: routeThrough(fn.environment, emulator.url, recorder.url) }]),
+    );
     const lambda = new LocalLambda({
-      stack,
+      stack: { ...stack, functions },
       environment: { AWS_ENDPOINT_URL: recorder.url },
       onInvocationStart: ({ fn, requestId, traceId }) =>
         recorder.invocationStarted({

@@ -221,3 +221,15 @@ export function newTraceHeader(now: number, random: (bytes: number) => string): 
   const root = `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${random(12)}`;
   return { header: `Root=${root};Parent=${random(8)};Sampled=0`, root };
 }
+
+/**
+ * A function's environment with the emulator's address replaced by the recorder's in every value
+ * (queue URLs the emulator gave at provisioning, `http://127.0.0.1:5000/123456789012/inbox`): the
+ * SQS client sends to a queue URL's own host, which would otherwise bypass the recorder.
+ */
+export function routeThrough(environment: Readonly<Record<string, string>>, emulatorUrl: string, recorderUrl: string): Record<string, string> {
+  // The origin, not followed by more port digits (`:5000` is not `:50001`).
+  const from = new RegExp(`${new URL(emulatorUrl).origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g');
+  const to = new URL(recorderUrl).origin;
+  return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(from, to)]));
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLambda } from '../../../tools/local/local-lambda';
 import type { LocalFunction } from '../../../tools/local/local-stack';
-import { startRequestRecorder, type RecordedInvocation, type RequestRecord, type RequestRecorder } from '../../../tools/local/request-recorder';
+import { routeThrough, startRequestRecorder, type RecordedInvocation, type RequestRecord, type RequestRecorder } from '../../../tools/local/request-recorder';
 import { useMoto } from '../../support/moto';
 
 const moto = useMoto();
@@ -146,5 +146,17 @@ describe('RequestRecorder', () => {
     } finally {
       await dead.close();
     }
+  });
+});
+
+describe('routeThrough', () => {
+  it('points the emulator addresses in a function environment (queue URLs) at the recorder', () => {
+    expect(
+      routeThrough(
+        { INBOX_URL: 'http://127.0.0.1:5000/123456789012/inbox', TABLE: 'Jobs', OTHER: 'http://127.0.0.1:50001/x' },
+        'http://127.0.0.1:5000',
+        'http://127.0.0.1:6100',
+      ),
+    ).toEqual({ INBOX_URL: 'http://127.0.0.1:6100/123456789012/inbox', TABLE: 'Jobs', OTHER: 'http://127.0.0.1:50001/x' });
   });
 });

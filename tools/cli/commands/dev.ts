@@ -36,7 +36,7 @@ export function devCommand(): Command {
         'in the emulator, seed demo data and fire each schedule at the instants EventBridge Scheduler would',
     )
     .option('--until <when>', 'time travel: simulate up to a duration from the start (90m, 12h, 7d, 2w) or an ISO instant, then print a summary and exit')
-    .option('--from <instant>', 'with --until: start the simulated clock at this ISO instant instead of now')
+    .option('--from <instant>', 'with --until: start the simulated clock at this ISO instant instead of now (any window, past or future)')
     .option(
       '--watchdog-every <duration>',
       "with --until: fire the platform's watchdog (every 5 minutes) at most once per this simulated interval; 5m fires every slot",
@@ -49,7 +49,11 @@ export function devCommand(): Command {
       DEFAULT_KEEP,
     )
     .option('--stop', 'stop the emulator a finished simulation keeps, then exit')
-    .option('--json', 'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }] }')
+    .option(
+      '--json',
+      'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }], sent: [{ job, to, timeZone, at }] } ' +
+        '(sent: one entry per recipient of each email SES accepted, at in UTC)',
+    )
     .option('--no-seed', 'do not seed demo data')
     .option(
       '--no-iam',
