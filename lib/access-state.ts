@@ -2,8 +2,8 @@
  * Access to the job-state table, partition by partition. The table's items are keyed by job
  * (`pk = JOB#<job>`, the watchdog's cursors under `pk = WATCHDOG`), so every grant here is a set of
  * item actions on the table's ARN under a `dynamodb:LeadingKeys` condition naming the partitions
- * the grantee may touch: a job's role its own partition, the watchdog the recurring jobs'
- * partitions and its own, an operator the jobs' partitions. No grant here allows Scan (it carries
+ * the grantee may touch: a job's role its own partition, the watchdog the jobs' partitions
+ * (`JOB#*`) and its own, an operator the jobs' partitions (`JOB#*`). No grant here allows Scan (it carries
  * no partition key, so a LeadingKeys condition cannot confine it) nor any table-level action.
  *
  * The actions follow `lambdas/runtime/state-store.ts`, the one module that reads and writes the table:
@@ -33,7 +33,7 @@ export const StateTableActions = {
   JOB_RUN: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** Releasing the overlap lease: only jobs whose overlap policy is `skip` hold one. */
   JOB_LEASE_RELEASE: ['dynamodb:DeleteItem'],
-  /** The watchdog on the recurring jobs' partitions: their runs, and the slots it finds missed. */
+  /** The watchdog on the jobs' partitions: their runs, and the slots it finds missed. */
   WATCHDOG_JOBS: ['dynamodb:Query', 'dynamodb:PutItem'],
   /** The watchdog on its own partition: its cursors. */
   WATCHDOG_OWN: ['dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -20,7 +20,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JobAccess, LOG_WRITE_REASON } from './access';
 import { grantOperate, grantOperatorRead, groupSchedulesArn, type OperatorGrantTarget } from './access-operator';
-import { grantStateItems, StateTableActions, WATCHDOG_PARTITION } from './access-state';
+import { ANY_JOB_PARTITION, grantStateItems, StateTableActions, WATCHDOG_PARTITION } from './access-state';
 import { DEFAULT_HANDLER_ASSETS_DIR, PLATFORM_HANDLERS, PREBUILT_HANDLER_FILE, prebuiltHandlerDir, type PlatformHandlerName } from './platform-assets';
 import { createPlatformFunction } from './platform-function';
 import {
@@ -28,7 +28,6 @@ import {
   PARTITION_KEY,
   PlatformOutput,
   SORT_KEY,
-  StateKeys,
   TTL_ATTRIBUTE,
   WATCHDOG_INPUT,
   WATCHDOG_RATE_MINUTES,
@@ -487,28 +486,21 @@ export class JobPlatform extends Construct {
         "no function of another stack and no name CloudFormation generates. One statement instead of one ARN per job keeps the watchdog's policy " +
         'the same size whatever the number of jobs.',
     );
-    // The state table: the recurring jobs' partitions (their runs, the missed slots it records) and
-    // its own (the cursors), each with the item actions it makes there. The jobs are known once the
-    // app is built: the list is produced at synth.
+    // The state table: the jobs' partitions (their runs, the missed slots it records) and its own
+    // (the cursors), each with the item actions it makes there. `JOB#*` rather than the list of
+    // jobs: the list would grow this policy by up to 55 characters a job, and the watchdog's policy
+    // keeps one size whatever the number of jobs (test/lib/resource-budget.test.ts); the table
+    // holds only this platform's jobs, so `JOB#*` is every job of it, never the cursors.
     grantStateItems({
       table: this.table,
       grantee: fn,
       actions: StateTableActions.WATCHDOG_JOBS,
-      partitions: Lazy.list({ produce: () => this.watchedPartitions() }),
+      partitions: [ANY_JOB_PARTITION],
+      match: 'StringLike',
     });
     grantStateItems({ table: this.table, grantee: fn, actions: StateTableActions.WATCHDOG_OWN, partitions: [WATCHDOG_PARTITION] });
     JobAccess.acknowledgeUnused(fn, ['logs:CreateLogStream', 'logs:PutLogEvents'], LOG_WRITE_REASON);
     return fn;
-  }
-
-  /**
-   * The partitions the watchdog reads and writes: those of the jobs with a recurring schedule (it
-   * finds them in the schedule group; one-time jobs are not watched), or, with none, the empty
-   * job's partition so the condition never matches a job.
-   */
-  private watchedPartitions(): string[] {
-    const watched = this.registered.filter((job) => 'schedule' in job).map((job) => StateKeys.partition(job.jobName));
-    return watched.length > 0 ? watched : [StateKeys.partition('')];
   }
 
   /** The ARN pattern of every function named with {@link jobFunctionNamePrefix}. */

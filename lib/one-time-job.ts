@@ -53,17 +53,34 @@ export const ONE_TIME_SCHEDULE_ACTIONS: readonly string[] = [
 export class OneTimeJob extends JobBase {
   /** The schedule group its one-time schedules live in (the platform's one-time group). */
   public readonly scheduleGroup: scheduler.IScheduleGroup;
+  /**
+   * The role Scheduler assumes for the one-time schedules `grantSchedule`'s grantees create: it may
+   * invoke this job's function and send what it could not deliver to the failure inbox, nothing
+   * else. A grantee may pass only this role, so a schedule it creates can run only this job (the
+   * platform's shared role may invoke every job).
+   */
+  public readonly schedulerRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: OneTimeJobProps) {
     super(scope, id, props, ONE_TIME_JOB);
-    // The role Scheduler assumes for the platform's schedules sends what it could not deliver to
-    // the failure inbox (the schedules' dead-letter queue); register() lets it invoke the function.
     this.scheduleGroup = props.platform.oneTimeScheduleGroup;
-    iam.Grant.addToPrincipal({
-      grantee: props.platform.schedulerRole,
-      actions: ['sqs:SendMessage'],
-      resourceArns: [props.platform.failureInbox.queueArn],
+    const stack = Stack.of(this);
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: `Assumed by EventBridge Scheduler to run the one-time job '${this.jobName}' of ${stack.stackName}`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
+        },
+      }),
     });
+    iam.Grant.addToPrincipal({ grantee: this.schedulerRole, actions: ['lambda:InvokeFunction'], resourceArns: [this.function.functionArn] });
+    // The platform's shared role too (one-time schedules made by the CLI's schedule-once use it):
+    // both send what they could not deliver to the failure inbox (the schedules' dead-letter
+    // queue); register() lets the shared role invoke the function.
+    for (const role of [this.schedulerRole, props.platform.schedulerRole]) {
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['sqs:SendMessage'], resourceArns: [props.platform.failureInbox.queueArn] });
+    }
     this.register();
   }
 
@@ -95,7 +112,7 @@ export class OneTimeJob extends JobBase {
     return {
       [names.group]: this.scheduleGroup.scheduleGroupName,
       [names.targetArn]: this.function.functionArn,
-      [names.roleArn]: this.platform.schedulerRole.roleArn,
+      [names.roleArn]: this.schedulerRole.roleArn,
       [names.deadLetterArn]: this.platform.failureInbox.queueArn,
       [names.retryAttempts]: String(this.deliveryRetryAttempts),
       [names.maxEventAgeSeconds]: String(this.deliveryMaxEventAge.toSeconds()),
@@ -108,7 +125,8 @@ export class OneTimeJob extends JobBase {
    *   {@link scheduleArnPattern} (this job's names in the one-time group);
    * - `scheduler:ListSchedules` on `*` (the action has no resource-level permissions;
    *   `OneTimeScheduler.list` filters by the group and the job's prefix);
-   * - `iam:PassRole` on the platform's scheduler role only, and only to `scheduler.amazonaws.com`.
+   * - `iam:PassRole` on this job's {@link schedulerRole} only (which may invoke this job's function
+   *   and nothing else), and only to `scheduler.amazonaws.com`.
    *
    * When `grantee` is a `lambda.Function`, the variables of {@link schedulerEnvironment} are added to it.
    */
@@ -122,7 +140,7 @@ export class OneTimeJob extends JobBase {
     const passRole = iam.Grant.addToPrincipal({
       grantee,
       actions: ['iam:PassRole'],
-      resourceArns: [this.platform.schedulerRole.roleArn],
+      resourceArns: [this.schedulerRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
     });
 

@@ -17,6 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Construct, type IConstruct } from 'constructs';
+import { JobAccess } from '../../lib/access';
 import { JobConfigurationError } from '../../lib/contract';
 import type { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob } from '../../lib/scheduled-job';
@@ -186,10 +187,8 @@ export class MaintenanceJobs extends Construct {
       environment: { BACKUP_BUCKET_NAME: this.backupBucket.bucketName },
     });
 
-    // Copies, exports and manifests (exports are written with the caller's S3 permissions).
-    this.backupBucket.grantReadWrite(this.backup);
-    this.backupBucket.grantPutAcl(this.backup);
-    for (const source of sources) this.bucketRead(source);
+    this.grantBackupBucket(this.backupBucket, this.backup);
+    for (const source of sources) this.grantSourceRead(source);
     for (const table of tables) {
       // On the table only (table.grant would add its indexes too, which the job never touches).
       iam.Grant.addToPrincipal({
@@ -199,7 +198,46 @@ export class MaintenanceJobs extends Construct {
       });
       iam.Grant.addToPrincipal({ grantee: this.backup, actions: ['dynamodb:DescribeExport'], resourceArns: [`${table.tableArn}/export/*`] });
     }
+    JobAccess.acknowledgeUnused(
+      this.backup,
+      ['s3:AbortMultipartUpload'],
+      'aborts a multipart copy whose part failed (failure path); an export to S3 needs it of its caller (DynamoDB aborts an ' +
+        'export upload that fails); a run whose copies and exports succeed never calls it',
+    );
     this.acknowledgeGrants(tables, sources);
+  }
+
+  /**
+   * The backup bucket, prefix by prefix, and nothing else: list the bucket, read back the copies under
+   * `s3/` (incremental: unchanged objects are not copied again), write them (CopyObject and
+   * multipart copies are PutObject), abort a failed multipart copy; read and write the manifests
+   * under `manifests/`; and under `dynamodb/` what an export to S3 needs of its caller (PutObject,
+   * PutObjectAcl, AbortMultipartUpload). No delete: old copies expire by the lifecycle rules.
+   */
+  private grantBackupBucket(bucket: s3.IBucket, grantee: iam.IGrantable): void {
+    const copies = bucket.arnForObjects(`${MaintenanceJobs.COPIES_PREFIX}*`);
+    const exports = bucket.arnForObjects(`${MaintenanceJobs.EXPORTS_PREFIX}*`);
+    const manifests = bucket.arnForObjects(`${MaintenanceJobs.MANIFESTS_PREFIX}*`);
+    // Unconditioned: besides listing the copies, s3:ListBucket is what makes S3 answer a read of a
+    // missing key (the first night's latest manifest, a copy not made yet) with 404 instead of 403,
+    // and that check carries no s3:prefix.
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: [copies, manifests] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:AbortMultipartUpload'], resourceArns: [copies, exports] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:PutObjectAcl'], resourceArns: [exports] });
+  }
+
+  /** A source: list its prefix and read the objects under it (HeadObject, CopyObject's and UploadPartCopy's source are GetObject). */
+  private grantSourceRead(source: BackupSourceProps): void {
+    const prefix = source.prefix ?? '';
+    iam.Grant.addToPrincipal({
+      grantee: this.backup,
+      actions: ['s3:ListBucket'],
+      resourceArns: [source.bucket.bucketArn],
+      ...(prefix !== '' ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+    });
+    iam.Grant.addToPrincipal({ grantee: this.backup, actions: ['s3:GetObject'], resourceArns: [source.bucket.arnForObjects(`${prefix}*`)] });
+    source.bucket.encryptionKey?.grantDecrypt(this.backup);
   }
 
   /** The `<LogicalId.Arn>` form cdk-nag uses for a resource of this stack, if it is one. */
@@ -211,25 +249,16 @@ export class MaintenanceJobs extends Construct {
 
   private acknowledgeGrants(tables: dynamodb.ITable[], sources: BackupSourceProps[]): void {
     const why =
-      'the backup job copies keys it learns by listing, so object ARNs are wildcards under a fixed bucket (and prefix), and export ARNs are ' +
+      'the backup job copies keys it learns by listing, so object ARNs are wildcards under a fixed prefix of one bucket, and export ARNs are ' +
       'created by each run, so DescribeExport is scoped to <table>/export/*.';
+    const backup = this.arnReference(this.backupBucket);
     const resources = [
-      this.arnReference(this.backupBucket) && `${this.arnReference(this.backupBucket)}/*`,
+      ...(backup ? [MaintenanceJobs.COPIES_PREFIX, MaintenanceJobs.EXPORTS_PREFIX, MaintenanceJobs.MANIFESTS_PREFIX].map((p) => `${backup}/${p}*`) : []),
       ...sources.map((s) => this.arnReference(s.bucket) && `${this.arnReference(s.bucket)}/${s.prefix ?? ''}*`),
       ...tables.map((t) => this.arnReference(t) && `${this.arnReference(t)}/export/*`),
     ].filter((r): r is string => r !== undefined);
     Validations.of(this.backup).acknowledge(
-      ...resources.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason: `Granted by bucket and table grants: ${why}` })),
-      ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason:
-          'The action family is what bucket.grantRead / grantReadWrite give, scoped to the backup bucket and the source prefixes; ' +
-          'the job lists, reads, copies (multipart included) and overwrites copies there, and writes nothing elsewhere.',
-      })),
+      ...resources.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason: `One prefix of one bucket, or this table's exports: ${why}` })),
     );
-  }
-
-  private bucketRead(source: BackupSourceProps): void {
-    source.bucket.grantRead(this.backup, `${source.prefix ?? ''}*`);
   }
 }

@@ -9,7 +9,7 @@
  * Each function gets only the calls it makes.
  */
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -130,7 +130,12 @@ export class ReminderJobs extends Construct {
       timeout: Duration.minutes(1),
       environment: { [SubscriptionsEnv.TABLE_NAME]: this.subscriptionsTable.tableName, ...emailEnvironment },
     });
-    this.subscriptionsTable.grant(this.paymentReminder, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Reads the subscription and marks the reminder sent, on the table only.
+    iam.Grant.addToPrincipal({
+      grantee: this.paymentReminder,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.subscriptionsTable.tableArn],
+    });
     this.grantSend(this.paymentReminder);
 
     // The stream function that keeps the reminders scheduled.
@@ -151,14 +156,14 @@ export class ReminderJobs extends Construct {
         ...emailEnvironment,
       },
     });
-    this.usersTable.grant(this.birthdayEmails, 'dynamodb:Query', 'dynamodb:UpdateItem');
-    this.grantSend(this.birthdayEmails);
-    Validations.of(this.birthdayEmails).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId(this.usersTable)}.Arn>/index/*]`,
-      reason:
-        'Granted by usersTable.grant(job, "dynamodb:Query", "dynamodb:UpdateItem"): Query on the users table and its month-day index ' +
-        `(${BIRTHDAY_INDEX}), UpdateItem on the table; nothing on any other table.`,
+    // Queries the month-day index for today's birthdays and marks each user greeted on the table.
+    iam.Grant.addToPrincipal({
+      grantee: this.birthdayEmails,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.usersTable.tableArn}/index/${BIRTHDAY_INDEX}`],
     });
+    iam.Grant.addToPrincipal({ grantee: this.birthdayEmails, actions: ['dynamodb:UpdateItem'], resourceArns: [this.usersTable.tableArn] });
+    this.grantSend(this.birthdayEmails);
   }
 
   /** `ses:SendEmail` from the sender identity with the configuration set, and nothing else. */
@@ -205,9 +210,4 @@ export class ReminderJobs extends Construct {
     });
     return fn;
   }
-}
-
-/** The logical id cdk-nag shows for a resource's ARN (`<LogicalId.Arn>`). */
-function logicalId(resource: Construct): string {
-  return Stack.of(resource).getLogicalId(resource.node.defaultChild as CfnElement);
 }

@@ -11,9 +11,11 @@
 import { join } from 'node:path';
 import { Duration, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { JobAccess } from '../../lib/access';
 import type { JobPlatform } from '../../lib/job-platform';
 import { ScheduledJob } from '../../lib/scheduled-job';
 import { BusinessData } from './business-data';
@@ -79,43 +81,52 @@ export class ReportJobs extends Construct {
 
     for (const report of [this.dailySalesReport, this.monthlySalesReport]) {
       queryOrders(data, report);
-      data.reportsBucket.grantPut(report, `${BusinessData.REPORTS_PREFIX}*`);
-      data.reportsBucket.grantReadWrite(report, `${BusinessData.REPORT_STATE_PREFIX}*`);
-      acknowledgeReportGrants(report, data.ordersTable, data.reportsBucket);
+      grantReportWrite(data, report);
     }
     queryOrders(data, this.weeklyLoyaltyPoints);
-    data.customersTable.grant(this.weeklyLoyaltyPoints, 'dynamodb:UpdateItem');
+    iam.Grant.addToPrincipal({ grantee: this.weeklyLoyaltyPoints, actions: ['dynamodb:UpdateItem'], resourceArns: [data.customersTable.tableArn] });
     if (data.encryptionKey) data.encryptionKey.grantEncryptDecrypt(this.weeklyLoyaltyPoints);
-    acknowledgeIndexGrant(this.weeklyLoyaltyPoints, data.ordersTable);
   }
 }
 
-/** Query on the orders table and its indexes: the only read the jobs make (no Scan, no GetItem). */
+/** Query on the orders table's date index: the only read the jobs make (no Scan, no GetItem, not the table itself). */
 function queryOrders(data: BusinessData, job: ScheduledJob): void {
-  data.ordersTable.grant(job, 'dynamodb:Query');
+  iam.Grant.addToPrincipal({ grantee: job, actions: ['dynamodb:Query'], resourceArns: [`${data.ordersTable.tableArn}/index/${BusinessData.ORDERS_BY_DAY_INDEX}`] });
   if (data.encryptionKey) data.encryptionKey.grantDecrypt(job);
 }
 
-function acknowledgeIndexGrant(job: ScheduledJob, table: dynamodb.TableV2): void {
-  Validations.of(job).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${resolvedId(table)}.Arn>/index/*]`,
-    reason: 'Granted by ordersTable.grant(job, "dynamodb:Query"): Query on the orders table and its date index (byDay), nothing else.',
-  });
-}
-
-function acknowledgeReportGrants(job: ScheduledJob, table: dynamodb.TableV2, bucket: s3.Bucket): void {
-  acknowledgeIndexGrant(job, table);
+/**
+ * A report writes its CSV and summary under `reports/` (a multipart upload, aborted on failure)
+ * and its resume state under `report-state/` (written when it continues later, read by the
+ * continuation, deleted once the report is complete); it lists the bucket only so that a resume
+ * state gone missing reads as NoSuchKey (404) rather than AccessDenied.
+ */
+function grantReportWrite(data: BusinessData, job: ScheduledJob): void {
+  const bucket = data.reportsBucket;
+  const reports = bucket.arnForObjects(`${BusinessData.REPORTS_PREFIX}*`);
+  const state = bucket.arnForObjects(`${BusinessData.REPORT_STATE_PREFIX}*`);
+  iam.Grant.addToPrincipal({ grantee: job, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [reports] });
+  iam.Grant.addToPrincipal({ grantee: job, actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resourceArns: [state] });
+  iam.Grant.addToPrincipal({ grantee: job, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+  if (data.encryptionKey) data.encryptionKey.grantEncryptDecrypt(job);
+  JobAccess.acknowledgeUnused(
+    job,
+    ['s3:AbortMultipartUpload'],
+    'aborts the multipart upload of a report that failed (failure path); a report that completes never calls it',
+  );
+  JobAccess.acknowledgeUnused(
+    job,
+    ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+    'the resume state under report-state/ is read and deleted only by a report that continued later (a month of orders too large ' +
+      'for one invocation); a report that fits in one invocation never touches it',
+  );
   const bucketId = resolvedId(bucket);
   const scope =
-    `Granted by reportsBucket.grantPut(job, "${BusinessData.REPORTS_PREFIX}*") and grantReadWrite(job, "${BusinessData.REPORT_STATE_PREFIX}*"): ` +
-    'the report writes any day or month key under reports/ (multipart upload, aborted on failure) and reads, writes and deletes its resume state under report-state/';
+    'the report writes one key per day or month under reports/ (multipart) and its resume state per period under report-state/, ' +
+    'so object ARNs are wildcards under those two prefixes of this one bucket';
   Validations.of(job).acknowledge(
-    { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BusinessData.REPORTS_PREFIX}*]`, reason: `${scope}.` },
-    { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BusinessData.REPORT_STATE_PREFIX}*]`, reason: `${scope}.` },
-    ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
-      id: `AwsSolutions-IAM5[Action::${action}]`,
-      reason: `${scope}; the action family is what the bucket grants give, limited to those prefixes of this one bucket.`,
-    })),
+    { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BusinessData.REPORTS_PREFIX}*]`, reason: `PutObject and AbortMultipartUpload only: ${scope}.` },
+    { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BusinessData.REPORT_STATE_PREFIX}*]`, reason: `PutObject, GetObject, DeleteObject only: ${scope}.` },
   );
 }
 

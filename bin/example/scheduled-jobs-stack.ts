@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
@@ -33,6 +34,9 @@ const LOG_CLEANUP_ENTRY = join(__dirname, '..', '..', 'lambdas', 'jobs', 'cleanu
 
 /** Days after which the weekly cleanup deletes a log object. */
 export const LOG_RETENTION_DAYS = 30;
+
+/** The prefix the weekly cleanup lists and deletes under. */
+export const LOG_PREFIX = 'logs/';
 
 export class ScheduledJobsStack extends Stack {
   public readonly platform: JobPlatform;
@@ -79,21 +83,26 @@ export class ScheduledJobsStack extends Stack {
       entry: LOG_CLEANUP_ENTRY,
       // Logs are written date-partitioned (`logs/<service>/yyyy/mm/dd/...`, as log shippers do), so
       // the cleanup goes by the date in the key: a re-uploaded old partition still counts as old.
-      payload: { olderThanDays: LOG_RETENTION_DAYS, prefixes: ['logs/'], keyDatePattern: LOG_KEY_DATE_PATTERN },
+      payload: { olderThanDays: LOG_RETENTION_DAYS, prefixes: [LOG_PREFIX], keyDatePattern: LOG_KEY_DATE_PATTERN },
       timeout: Duration.minutes(15),
       environment: { LOGS_BUCKET_NAME: this.logsBucket.bucketName },
     });
-    this.logsBucket.grantReadWrite(this.logCleanup);
+    // It lists its prefixes and deletes the old keys it found (DeleteObjects needs s3:DeleteObject
+    // per key); it reads and writes no object.
+    iam.Grant.addToPrincipal({
+      grantee: this.logCleanup,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.logsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [LOG_PREFIX, `${LOG_PREFIX}*`] } },
+    });
+    iam.Grant.addToPrincipal({ grantee: this.logCleanup, actions: ['s3:DeleteObject'], resourceArns: [this.logsBucket.arnForObjects(`${LOG_PREFIX}*`)] });
     const bucketId = this.getLogicalId(this.logsBucket.node.defaultChild as s3.CfnBucket);
-    const grantReason =
-      "Granted by logsBucket.grantReadWrite(job): the cleanup lists the bucket and deletes objects under its prefixes, reading and writing nothing outside this one bucket; ";
-    Validations.of(this.logCleanup).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: `${grantReason}the objects to delete can be any key in it.` },
-      ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: `${grantReason}the action family is what the bucket grant gives, scoped to that bucket.`,
-      })),
-    );
+    Validations.of(this.logCleanup).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${LOG_PREFIX}*]`,
+      reason:
+        `s3:DeleteObject (only) under '${LOG_PREFIX}' of the logs bucket: the cleanup deletes the keys older than ${LOG_RETENTION_DAYS} days ` +
+        'that it finds by listing that prefix, so the object ARN is a wildcard under the prefix; it cannot read, write or delete anything else.',
+    });
     new ReminderJobs(this, 'Reminders', { platform: this.platform });
     new PromotionJobs(this, 'Promotions', { platform: this.platform });
     new ArchiveJobs(this, 'LogArchive', { platform: this.platform, logsBucket: this.logsBucket });

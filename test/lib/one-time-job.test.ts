@@ -136,6 +136,28 @@ describe('OneTimeJob', () => {
       expect(resourcesOf('sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'] }]);
     });
 
+    it("THEN its own scheduler role, assumable only from the one-time group, may invoke this job's function and send to the inbox, nothing else", () => {
+      const role = template.toJSON().Resources[logicalIdOf(stack, reminder.schedulerRole as never)] as Resource;
+      expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(stack, platform.oneTimeScheduleGroup as never), 'Arn'] } },
+            },
+          },
+        ],
+      });
+      expect(statementsOfRole(stack, template, reminder.schedulerRole)).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(stack, reminder.function), 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'] } },
+      ]);
+    });
+
     it('THEN it has its alarm (duration threshold 80% of 2 minutes) and is registered with the platform', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'TestStack-payment-reminder-health',
@@ -163,21 +185,27 @@ describe('OneTimeJob', () => {
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: { 'Fn::GetAtt': [logicalIdOf(stack, platform.schedulerRole as never), 'Arn'] },
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack, reminder.schedulerRole as never), 'Arn'] },
         Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       });
     });
 
     it('THEN no broader: no scheduler wildcard action, no other job or group, PassRole nowhere else', () => {
-      const all = [...statementsOfRole(stack, template, subscriptions.role!), ...statementsOfRole(stack, template, onboarding.function.role!)];
-      for (const s of all) {
-        for (const action of actions(s)) {
-          expect(action).not.toMatch(/^(scheduler|iam):\*$|^\*$/);
-          if (action === 'scheduler:ListSchedules') expect(s.Resource).toBe('*');
-          else if (action.startsWith('scheduler:')) expect([reminderSchedules, welcomeSchedules]).toContainEqual(s.Resource);
-          if (action === 'iam:PassRole') {
-            expect(s.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack, platform.schedulerRole as never), 'Arn'] });
-            expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+      // Each grantee may pass only the scheduler role of the job it schedules.
+      const grantees: Array<[iam.IRole, OneTimeJob]> = [
+        [subscriptions.role!, reminder],
+        [onboarding.function.role!, welcome],
+      ];
+      for (const [role, job] of grantees) {
+        for (const s of statementsOfRole(stack, template, role)) {
+          for (const action of actions(s)) {
+            expect(action).not.toMatch(/^(scheduler|iam):\*$|^\*$/);
+            if (action === 'scheduler:ListSchedules') expect(s.Resource).toBe('*');
+            else if (action.startsWith('scheduler:')) expect([reminderSchedules, welcomeSchedules]).toContainEqual(s.Resource);
+            if (action === 'iam:PassRole') {
+              expect(s.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack, job.schedulerRole as never), 'Arn'] });
+              expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+            }
           }
         }
       }
@@ -196,7 +224,7 @@ describe('OneTimeJob', () => {
           Variables: {
             ONCE_PAYMENT_REMINDER_GROUP: 'TestStack-jobs-once',
             ONCE_PAYMENT_REMINDER_TARGET_ARN: { 'Fn::GetAtt': [logicalIdOf(stack, reminder.function), 'Arn'] },
-            ONCE_PAYMENT_REMINDER_ROLE_ARN: { 'Fn::GetAtt': [logicalIdOf(stack, platform.schedulerRole as never), 'Arn'] },
+            ONCE_PAYMENT_REMINDER_ROLE_ARN: { 'Fn::GetAtt': [logicalIdOf(stack, reminder.schedulerRole as never), 'Arn'] },
             ONCE_PAYMENT_REMINDER_DEAD_LETTER_ARN: { 'Fn::GetAtt': [logicalIdOf(stack, platform.failureInbox), 'Arn'] },
             ONCE_PAYMENT_REMINDER_RETRY_ATTEMPTS: '185',
             ONCE_PAYMENT_REMINDER_MAX_EVENT_AGE_SECONDS: '3600',

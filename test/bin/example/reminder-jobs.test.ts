@@ -85,7 +85,8 @@ describe('ReminderJobs', () => {
         {
           Effect: 'Allow',
           Action: 'iam:PassRole',
-          Resource: { 'Fn::GetAtt': [logicalIdOf(stack, platform.schedulerRole as never), 'Arn'] },
+          // the payment reminder's own scheduler role, which may invoke that job only
+          Resource: { 'Fn::GetAtt': [logicalIdOf(stack, reminders.paymentReminder.schedulerRole as never), 'Arn'] },
           Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         },
       ]),

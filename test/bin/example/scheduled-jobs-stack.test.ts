@@ -66,7 +66,7 @@ describe('ScheduledJobsStack (the example app, bundled for real)', () => {
     });
   });
 
-  it('THEN the cleanup function knows its bucket and may read and delete in it', () => {
+  it('THEN the cleanup function knows its bucket and may list and delete under logs/, and nothing more', () => {
     const bucketId = stack.getLogicalId(stack.logsBucket.node.defaultChild as never);
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: stack.logCleanup.platform.jobFunctionName('weekly-log-cleanup'),
@@ -75,11 +75,16 @@ describe('ScheduledJobsStack (the example app, bundled for real)', () => {
     });
     const roleId = stack.getLogicalId(stack.logCleanup.function.role!.node.defaultChild as never);
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })) as Resource[];
-    const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }).Statement;
-    const s3 = statements.find((s) => ([] as string[]).concat(s.Action).includes('s3:DeleteObject*'));
-    expect(s3?.Resource).toEqual([
-      { 'Fn::GetAtt': [bucketId, 'Arn'] },
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+    const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
+    const onS3 = statements.filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('s3:')));
+    expect(onS3).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['logs/', 'logs/*'] } },
+      },
+      { Effect: 'Allow', Action: 's3:DeleteObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/logs/*']] } },
     ]);
   });
 
