@@ -51,8 +51,9 @@ export function devCommand(): Command {
     .option('--stop', 'stop the emulator a finished simulation keeps, then exit')
     .option(
       '--json',
-      'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }], sent: [{ job, to, timeZone, at }] } ' +
-        '(sent: one entry per recipient of each email SES accepted, at in UTC)',
+      'print the summary as JSON on stdout: { runs: [{ job, scheduledTime, status, durationMs }], sent: [{ job, to, timeZone, at }], ' +
+        'access: [{ job, used, unused, acknowledged }] } (sent: one entry per recipient of each email SES accepted, at in UTC; ' +
+        'access, with IAM checked: per job, the granted actions its calls used, and those neither used nor acknowledged)',
     )
     .option('--no-seed', 'do not seed demo data')
     .option(
