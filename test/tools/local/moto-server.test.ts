@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from '../../../tools/local/moto-server';
+import { motoCommand, startEmulator } from '../../../tools/local/moto-server';
 import { useMoto } from '../../support/moto';
 
 describe('moto-server', () => {
@@ -63,5 +63,35 @@ describe('moto-server in atomic mode', () => {
     // Assess
     const out = await doc.send(new GetCommand({ TableName: 'counters', Key: { pk: 'a' } }));
     expect(out.Item?.n).toBe(100);
+  });
+});
+
+describe('motoCommand', () => {
+  const moto = { server: '/venv/bin/moto_server', python: '/venv/bin/python' };
+
+  it("runs moto's own entry point when nothing is asked", () => {
+    expect(motoCommand(moto, 5000)).toEqual({
+      command: '/venv/bin/moto_server',
+      args: ['-H', '127.0.0.1', '-p', '5000'],
+      env: { MOTO_CALL_RESET_API: 'true', MOTO_PORT: '5000' },
+    });
+  });
+
+  it('with IAM checks: sets INITIAL_NO_AUTH_ACTION_COUNT and runs threaded with the patch that makes denials what AWS sends', () => {
+    const { command, args, env } = motoCommand(moto, 5000, { initialNoAuthActionCount: 3 });
+    expect(command).toBe('/venv/bin/python');
+    expect(env).toEqual({ MOTO_CALL_RESET_API: 'true', MOTO_PORT: '5000', INITIAL_NO_AUTH_ACTION_COUNT: '3' });
+    expect(args[0]).toBe('-c');
+    expect(args[1]).toContain("JSON_CODES = {'AccessDenied': 'AccessDeniedException'");
+    expect(args[1]).toContain('access_control.S3IAMRequest._raise_access_denied = _s3_denied');
+    expect(args[1]).toMatch(/run_simple\('127\.0\.0\.1', int\(sys\.argv\[1\]\), app, threaded=True\)$/);
+    expect(args[2]).toBe('5000');
+  });
+
+  it('atomic without IAM checks: one request at a time, no patch', () => {
+    const { args, env } = motoCommand(moto, 5000, { atomic: true });
+    expect(env.INITIAL_NO_AUTH_ACTION_COUNT).toBeUndefined();
+    expect(args[1]).not.toContain('JSON_CODES');
+    expect(args[1]).toMatch(/threaded=False\)$/);
   });
 });
