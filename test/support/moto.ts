@@ -6,20 +6,35 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin } from '../../tools/local/iam-identities';
+import type { LocalIam } from '../../tools/local/local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from '../../tools/local/moto-server';
 
 export interface MotoHandle {
   /** The running endpoint; valid inside tests (after beforeAll). */
   readonly endpoint: LocalEndpoint;
-  /** SDK client config for the endpoint. */
+  /** With `iam`: the administrator (after beforeAll). */
+  readonly admin: LocalIam['admin'] | undefined;
+  /** SDK client config for the endpoint (signed as the administrator with `iam`). */
   config(): ReturnType<typeof localClientConfig>;
 }
 
-/** @param options.atomic serve one request at a time (see `StartEmulatorOptions.atomic`). */
-export function useMoto(options: { readonly atomic?: boolean } = {}): MotoHandle {
+/**
+ * @param options.atomic serve one request at a time (see `StartEmulatorOptions.atomic`).
+ * @param options.iam check IAM as local mode does (`iam-identities.ts`): `admin` holds the
+ *   administrator created first, and `config()` signs as it; any other caller needs an identity.
+ */
+export function useMoto(options: { readonly atomic?: boolean; readonly iam?: boolean } = {}): MotoHandle {
   let endpoint: LocalEndpoint | undefined;
+  let admin: LocalIam['admin'] | undefined;
   beforeAll(async () => {
-    endpoint = await startEmulator({ forceLocal: true, atomic: options.atomic, projectDir: resolve(__dirname, '..', '..') });
+    endpoint = await startEmulator({
+      forceLocal: true,
+      atomic: options.atomic,
+      projectDir: resolve(__dirname, '..', '..'),
+      ...(options.iam ? { initialNoAuthActionCount: ADMIN_BOOTSTRAP_CALLS } : {}),
+    });
+    if (options.iam) admin = await bootstrapAdmin(endpoint.url, 'us-east-1');
   });
   afterAll(async () => {
     await endpoint?.stop();
@@ -29,8 +44,11 @@ export function useMoto(options: { readonly atomic?: boolean } = {}): MotoHandle
       if (!endpoint) throw new Error('moto_server is not started yet: use it inside a test or beforeEach');
       return endpoint;
     },
+    get admin() {
+      return admin;
+    },
     config() {
-      return localClientConfig(this.endpoint);
+      return localClientConfig(this.endpoint, undefined, admin);
     },
   };
 }

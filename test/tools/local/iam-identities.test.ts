@@ -7,13 +7,14 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_BOOTSTRAP_CALLS, ADMIN_USER, bootstrapAdmin, createFunctionIdentities } from '../../../tools/local/iam-identities';
+import { ADMIN_USER, createFunctionIdentities } from '../../../tools/local/iam-identities';
 import { localIdentityPolicy, type FunctionAccessPlan } from '../../../tools/local/iam-policies';
 import { LocalLambda } from '../../../tools/local/local-lambda';
 import type { LocalFunction, LocalIam } from '../../../tools/local/local-stack';
-import { localClientConfig, startEmulator, type LocalEndpoint } from '../../../tools/local/moto-server';
+import { localClientConfig } from '../../../tools/local/moto-server';
+import { useMoto } from '../../support/moto';
 
 const REGION = 'us-east-1';
 
@@ -48,20 +49,20 @@ function plan(logicalId: string, roleName: string, actions: string[]): FunctionA
 }
 
 describe('local IAM identities', () => {
-  let emulator: LocalEndpoint;
+  // A moto that checks IAM, its administrator created first (the opt-in of the test helper).
+  const moto = useMoto({ iam: true });
   let dir: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ forceLocal: true, initialNoAuthActionCount: ADMIN_BOOTSTRAP_CALLS, projectDir: resolve(__dirname, '..', '..', '..') });
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'iam-identities-'));
     writeFileSync(join(dir, 'index.js'), HANDLER);
   });
-  afterAll(async () => {
-    await emulator.stop();
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives each function its own role session; module-load clients call with it; a missing grant is AccessDeniedException naming the action', async () => {
-    const admin = await bootstrapAdmin(emulator.url, REGION);
+    const emulator = moto.endpoint;
+    const admin = moto.admin as LocalIam['admin'];
     expect(admin.arn).toBe(`arn:aws:iam::123456789012:user/${ADMIN_USER}`);
     // Unsigned (dummy) credentials are refused from now on.
     const anonymous = new DynamoDBClient({ ...localClientConfig(emulator, REGION), maxAttempts: 1 });
