@@ -25,7 +25,7 @@ export interface AccessEntry {
   /** The job the function runs; for a platform function (the watchdog), its construct path or name. */
   readonly job: string;
   readonly functionName: string;
-  /** Granted action patterns its calls used. */
+  /** Granted action patterns its calls used (with the actions they imply, see {@link IMPLIED_ACTIONS}). */
   readonly used: readonly string[];
   /** Granted action patterns neither used, nor used by the Lambda service, nor acknowledged. */
   readonly unused: readonly string[];
@@ -36,6 +36,15 @@ export interface AccessEntry {
   /** Actions its calls needed and were refused (AccessDenied). */
   readonly denied: readonly string[];
 }
+
+/**
+ * Actions AWS checks on the caller as part of another call, which no request of their own shows:
+ * creating or updating a schedule passes its target's role (`iam:PassRole`). moto does not check them.
+ */
+export const IMPLIED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'scheduler:CreateSchedule': ['iam:PassRole'],
+  'scheduler:UpdateSchedule': ['iam:PassRole'],
+};
 
 /** Which function made a call: by the access key of its identity, else by the invocation the recorder attributed it to. */
 function callerOf(call: ObservedCall, byKey: ReadonlyMap<string, string>): string | undefined {
@@ -68,7 +77,14 @@ export function accessReport(
     if (!caller) continue;
     const seen = actionsOf.get(caller) ?? { called: new Set<string>(), denied: new Set<string>() };
     actionsOf.set(caller, seen);
-    for (const action of call.actions) (call.status === 403 ? seen.denied : seen.called).add(action);
+    for (const action of call.actions) {
+      if (call.status === 403) {
+        seen.denied.add(action);
+        continue;
+      }
+      seen.called.add(action);
+      for (const implied of IMPLIED_ACTIONS[action] ?? []) seen.called.add(implied);
+    }
   }
   const entries: AccessEntry[] = [];
   for (const [logicalId, identity] of Object.entries(identities)) {

@@ -79,6 +79,15 @@ describe('accessReport', () => {
     ]);
   });
 
+  it('counts iam:PassRole as used by a call that passes a role (CreateSchedule), not by a denied one', () => {
+    const subscriptions = identity('ASIASUBS', { granted: ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule'] });
+    const fns = { Subs: { logicalId: 'Subs', functionName: 'stack-subs', constructPath: 'Reminders/SubscriptionsFunction' } };
+    const [used] = accessReport(fns, { Subs: subscriptions }, [{ accessKeyId: 'ASIASUBS', actions: ['scheduler:CreateSchedule'], status: 200 }]);
+    expect([used.used, used.unused]).toEqual([['iam:PassRole', 'scheduler:CreateSchedule'], ['scheduler:UpdateSchedule']]);
+    const [denied] = accessReport(fns, { Subs: subscriptions }, [{ accessKeyId: 'ASIASUBS', actions: ['scheduler:UpdateSchedule'], status: 403 }]);
+    expect([denied.used, denied.denied]).toEqual([[], ['scheduler:UpdateSchedule']]);
+  });
+
   it('counts an acknowledged grant that was used as used', () => {
     const [cleanup] = accessReport({ Cleanup: functions.Cleanup }, { Cleanup: identities.Cleanup }, [
       { accessKeyId: 'ASIACLEANUP', actions: ['lambda:InvokeFunction'], status: 202 },
