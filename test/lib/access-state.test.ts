@@ -95,11 +95,16 @@ describe('state-table access of a minimal platform', () => {
   });
 
   it('THEN every job function carries the acknowledgements of the access its runs may not exercise', () => {
+    const inbox = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
     expect(JobAccess.acknowledged(nightly.function).map((a) => a.actions)).toEqual([
       ['lambda:InvokeFunction'],
+      inbox,
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
     ]);
-    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
+    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], inbox]);
+    // no state-table action is acknowledged: every run makes each one it is granted
+    const all = [nightly, hourly, reminder].flatMap((j) => JobAccess.acknowledged(j.function).flatMap((a) => a.actions));
+    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
   });
 
   it('THEN cdk-nag AwsSolutions reports no unacknowledged finding', () => {
