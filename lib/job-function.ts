@@ -1,8 +1,8 @@
 /**
  * The parts every kind of job shares, whatever triggers it: the function (bundled or passed), its
  * asynchronous invoke configuration with the failure inbox as on-failure destination, the job's
- * environment, its access to its own partition of the state table, the right to invoke itself (`continueLater`), its
- * alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
+ * environment, its own partition of the state table, the right to invoke itself (`continueLater`),
+ * its alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
  * a job from them; `ScheduledJob` adds a recurring schedule, `OneTimeJob` a group of one-time
  * schedules created at runtime.
  */
