@@ -37,6 +37,18 @@ export type AccessTarget = lambda.IFunction | { readonly function: lambda.IFunct
 export const LOG_WRITE_REASON =
   "the Lambda service writes the function's logs with these actions of its role; the handler's code never calls CloudWatch Logs";
 
+/**
+ * What the on-failure destination (the failure inbox) grants a function's role: `sqs:SendMessage`
+ * is what Lambda uses, with the function's role, to deliver a failed invocation's record;
+ * `GetQueueAttributes` and `GetQueueUrl` come with the destination's grant. The handler's code never calls SQS.
+ */
+export const FAILURE_DESTINATION_ACTIONS: readonly string[] = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+
+/** Why {@link FAILURE_DESTINATION_ACTIONS} are granted yet not called by the function's code. */
+export const FAILURE_DESTINATION_REASON =
+  "Lambda delivers a failed invocation's record to the on-failure destination (the failure inbox) with the function's role " +
+  "(sqs:SendMessage; the other two come with the destination's grant); the handler's code never calls SQS";
+
 /** The shortest reason accepted: a few words a reviewer can judge. */
 const MIN_REASON_LENGTH = 10;
 

@@ -1,5 +1,6 @@
 // The construct library's public API: re-exports only.
 export * from './access';
+export * from './access-state';
 export * from './catch-up';
 export * from './contract';
 export * from './job-name';

@@ -1,8 +1,8 @@
 /**
  * The parts every kind of job shares, whatever triggers it: the function (bundled or passed), its
  * asynchronous invoke configuration with the failure inbox as on-failure destination, the job's
- * environment, its access to its own partition of the state table, the right to invoke itself (`continueLater`), its
- * alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
+ * environment, its own partition of the state table, the right to invoke itself (`continueLater`),
+ * its alarm, metrics and dashboard row; and the checks of the props that build them. `JobBase` builds
  * a job from them; `ScheduledJob` adds a recurring schedule, `OneTimeJob` a group of one-time
  * schedules created at runtime.
  */
@@ -14,7 +14,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
-import { JobAccess, LOG_WRITE_REASON } from './access';
+import { FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON, JobAccess, LOG_WRITE_REASON } from './access';
 import { grantJobState } from './access-state';
 import { JOB_BUNDLING, JOB_RUNTIME } from './bundling';
 import { JobEnv, METRICS_NAMESPACE } from './contract';
@@ -288,6 +288,9 @@ export function buildJobFunction(
     if (fn instanceof lambda.Function) {
       JobAccess.acknowledgeUnused({ function: fn, jobName, node: scope.node }, ['lambda:InvokeFunction'], CONTINUE_LATER_REASON);
     }
+  }
+  if (fn instanceof lambda.Function) {
+    JobAccess.acknowledgeUnused({ function: fn, jobName, node: scope.node }, FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON);
   }
   if (entry !== undefined) {
     JobAccess.acknowledgeUnused({ function: fn, jobName, node: scope.node }, ['logs:CreateLogStream', 'logs:PutLogEvents'], LOG_WRITE_REASON);

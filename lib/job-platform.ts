@@ -18,7 +18,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JobAccess, LOG_WRITE_REASON } from './access';
+import { FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON, JobAccess, LOG_WRITE_REASON } from './access';
 import { grantOperate, grantOperatorRead, groupSchedulesArn, type OperatorGrantTarget } from './access-operator';
 import { ANY_JOB_PARTITION, grantStateItems, StateTableActions, WATCHDOG_PARTITION } from './access-state';
 import { DEFAULT_HANDLER_ASSETS_DIR, PLATFORM_HANDLERS, PREBUILT_HANDLER_FILE, prebuiltHandlerDir, type PlatformHandlerName } from './platform-assets';
@@ -500,6 +500,7 @@ export class JobPlatform extends Construct {
     });
     grantStateItems({ table: this.table, grantee: fn, actions: StateTableActions.WATCHDOG_OWN, partitions: [WATCHDOG_PARTITION] });
     JobAccess.acknowledgeUnused(fn, ['logs:CreateLogStream', 'logs:PutLogEvents'], LOG_WRITE_REASON);
+    JobAccess.acknowledgeUnused(fn, FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON);
     return fn;
   }
 

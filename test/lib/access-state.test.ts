@@ -2,6 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -95,11 +96,16 @@ describe('state-table access of a minimal platform', () => {
   });
 
   it('THEN every job function carries the acknowledgements of the access its runs may not exercise', () => {
+    const inbox = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
     expect(JobAccess.acknowledged(nightly.function).map((a) => a.actions)).toEqual([
       ['lambda:InvokeFunction'],
+      inbox,
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
     ]);
-    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
+    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], inbox]);
+    // no state-table action is acknowledged: every run makes each one it is granted
+    const all = [nightly, hourly, reminder].flatMap((j) => JobAccess.acknowledged(j.function).flatMap((a) => a.actions));
+    expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
   });
 
   it('THEN cdk-nag AwsSolutions reports no unacknowledged finding', () => {
@@ -108,6 +114,36 @@ describe('state-table access of a minimal platform', () => {
       ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
     ];
     expect(findings.map((f) => f.entry.data)).toEqual([]);
+  });
+});
+
+describe('a job around a function of its own', () => {
+  it('THEN the function\'s role gets the same partition grant, DeleteItem only when the job holds a lease', () => {
+    const app = createApp();
+    const stack = createStack(app);
+    const platform = new JobPlatform(stack, 'Platform');
+    const fn = (id: string) =>
+      new lambda.Function(stack, id, {
+        functionName: `my-${id.toLowerCase()}`,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => {}'),
+      });
+    const skip = new ScheduledJob(stack, 'Skip', { platform, schedule: ScheduleExpression.rate(Duration.hours(1)), function: fn('A') });
+    const allow = new ScheduledJob(stack, 'Allow', {
+      platform,
+      schedule: ScheduleExpression.rate(Duration.hours(1)),
+      function: fn('B'),
+      overlap: OverlapPolicy.ALLOW,
+    });
+    const template = Template.fromStack(stack);
+    const onTable = (job: ScheduledJob) => stateTableStatements(stack, template, job.function.role!, platform.table);
+    expect(onTable(skip).map((s) => [[s.Action].flat(), leadingKeys(s)])).toEqual([
+      [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['JOB#skip']],
+    ]);
+    expect(onTable(allow).map((s) => [[s.Action].flat(), leadingKeys(s)])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['JOB#allow']],
+    ]);
   });
 });
 
