@@ -98,6 +98,8 @@ export interface DevOptions {
   readonly signal?: AbortSignal;
   /** Receives each run as it finishes (tests, embedding). @default none */
   readonly onRun?: (run: LocalRun) => void;
+  /** Receives each AWS call of a local function as the request recorder records it. @default none */
+  readonly onRequest?: (record: RequestRecord) => void;
   /** Called once the stack is provisioned and seeded, before the scheduler starts. @default none */
   readonly onReady?: (stack: LocalStackFile) => void | Promise<void>;
   /** Where the messages and the summary go. @default this process's stdout and stderr */
@@ -296,7 +298,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     logFd = openSync(logPath, 'w');
     const fd = logFd;
     // Every local function's calls go through the recorder, which forwards them to the emulator.
-    const recorder: RequestRecorder = await startRequestRecorder({ target: emulator.url });
+    const recorder: RequestRecorder = await startRequestRecorder({ target: emulator.url, ...(options.onRequest ? { onRecord: options.onRequest } : {}) });
     restore.push(() => void recorder.close());
     // The emails each job sent, shown under the job's next run line.
     const unshown = new Map<string, SentEmail[]>();

@@ -23,7 +23,11 @@
  * - `recorder.onRecord(listener)` calls `listener(record)` for each new record (returns the
  *   function that removes it);
  * - `recorder.invocationStarted({ traceId, requestId, functionName, ... })` attributes later calls;
- * - `await recorder.close()` stops it (connections in flight are cut).
+ * - `await recorder.close()` stops it (connections in flight are cut);
+ * - `routeThrough(environment, emulatorUrl, recorder.url)` points the emulator addresses in a
+ *   function's environment (queue URLs) at the recorder.
+ * `cdk-jobs dev` (`runDev`) runs one for every run: `DevResult.requests` holds its records and
+ * `DevOptions.onRequest` receives them as they come.
  */
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
