@@ -327,7 +327,7 @@ export class JobPlatform extends Construct {
       );
     }
     this.registered.push(job);
-    this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.timeout));
+    this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.runTimeout ?? job.timeout));
   }
 
   /**
