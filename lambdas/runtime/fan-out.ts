@@ -468,7 +468,7 @@ class Phases<P, I extends FanOutItem, R, S> {
     const ctx = this.context(run, 'finish', run.payload as P);
     const held = { job, slot, attempt: run.attempt, sequence: 0 };
     const durationMs = () => rt.clock() - Date.parse(run.startedAt);
-    const mapError = input.mapError
+    const mapError = isRecord(input.mapError) && (input.mapError.Error !== undefined || input.mapError.Cause !== undefined)
       ? { error: String(input.mapError.Error ?? 'States.Runtime'), cause: String(input.mapError.Cause ?? '') }
       : undefined;
     try {
