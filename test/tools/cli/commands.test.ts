@@ -102,6 +102,8 @@ describe('run', () => {
     expect(runExitCode({ mode: 'async', ok: true, statusCode: 202 })).toBe(0);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'SUCCEEDED' } })).toBe(0);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'CONTINUED' } })).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'STARTED', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sm:x' } })).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'PARTIAL' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'SKIPPED', reason: 'overlap' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'DUPLICATE' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: false, error: { type: 'E', message: 'm' } })).toBe(1);
