@@ -3,6 +3,7 @@
  * finish, each a phase of the job's one function (`defineFanOutJob`).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -122,6 +123,12 @@ export class FanOutJob extends ScheduledJob {
   public readonly toleratedFailurePercentage: number;
   /** Fires when an execution of the job fails, times out or is aborted. */
   public readonly executionFailedRule: events.Rule;
+  /**
+   * Alarms when an execution failed, timed out or was aborted: the job's health alarm counts the
+   * runs the function records, and an execution that times out or is aborted records nothing.
+   * Undefined when the job's alarms are disabled.
+   */
+  public readonly executionsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: FanOutJobProps) {
     super(scope, id, props, FAN_OUT_JOB);
@@ -225,6 +232,32 @@ export class FanOutJob extends ScheduledJob {
       },
       targets: [new targets.SqsQueue(props.platform.failureInbox)],
     });
+
+    if (props.alarms?.enabled !== false) {
+      const period = props.alarms?.period ?? Duration.minutes(5);
+      const machine = this.stateMachine;
+      this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsAlarm', {
+        alarmName: `${stack.stackName}-${this.jobName}-executions`,
+        alarmDescription:
+          `Fan-out job '${this.jobName}': an execution failed, timed out or was aborted within ${period.toMinutes()} minutes. ` +
+          "Read the failure inbox (cdk-jobs failures) and the job's run history; the execution's log group has each state's events.",
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+          usingMetrics: {
+            failed: machine.metricFailed({ period }),
+            timedOut: machine.metricTimedOut({ period }),
+            aborted: machine.metricAborted({ period }),
+          },
+          label: 'ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted',
+          period,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      props.platform.notify(this.executionsAlarm);
+    }
   }
 }
 

@@ -141,3 +141,21 @@ describe('FanOutJob validation', () => {
     expect(build(props as Partial<FanOutJobProps>)).toThrow(message);
   });
 });
+
+describe('FanOutJob executions alarm', () => {
+  it('alarms on failed, timed-out and aborted executions, notifying the platform topic', () => {
+    const stack = createStack();
+    const platform = new JobPlatform(stack, 'Platform');
+    new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'TestStack-fan-executions',
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)' }),
+        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut', Namespace: 'AWS/States' }) }) }),
+      ]),
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('PlatformAlarmTopic') }],
+    });
+  });
+});
