@@ -167,6 +167,30 @@ describe('history and pause', () => {
     );
   });
 
+  it('prints a fan-out run as PARTIAL with its items, done and failed', () => {
+    expect(
+      renderHistory('recs', [
+        {
+          slot: '2026-03-27T03:00:00.000Z',
+          status: 'PARTIAL',
+          manual: false,
+          trigger: 'scheduled',
+          attempt: 1,
+          durationMs: 65_000,
+          counts: { planned: 40, alreadyDone: 0, succeeded: 32, failed: 8 },
+          failedItems: ['p04', 'p05', 'p06', 'p07', 'p20', 'p21', 'p22', 'p23'],
+        },
+        { slot: '2026-03-26T03:00:00.000Z', status: 'SUCCEEDED', manual: false, trigger: 'scheduled', attempt: 1, durationMs: 1000, counts: { planned: 40, succeeded: 40, failed: 0 } },
+      ]),
+    ).toBe(
+      [
+        'SLOT                      STATUS     ATTEMPT  TRIGGER    DURATION    ERROR / REASON',
+        '2026-03-27T03:00:00.000Z  PARTIAL    1        scheduled  1 min 05 s  items 32/40 done, 8 failed: p04, p05, p06 +5',
+        '2026-03-26T03:00:00.000Z  SUCCEEDED  1        scheduled  1.0 s       items 40/40 done',
+      ].join('\n'),
+    );
+  });
+
   it('prints what pause and resume did', () => {
     const state = { job: 'report', paused: true, pausedBy: 'ops', pausedAt: '2026-03-27T12:00:00.000Z' };
     expect(renderPause('report', true, { changed: true, state })).toBe(
