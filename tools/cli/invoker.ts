@@ -92,7 +92,8 @@ export function reportFromLambda(
 
 /**
  * Whether a re-invoke fixed the failure, so its inbox message may be deleted: the run SUCCEEDED,
- * continued (its continuation owns the slot now), or the slot had already succeeded. A run that
+ * continued (its continuation owns the slot now), a fan-out job's execution STARTED (it owns the
+ * slot now; a failure of it reaches the inbox again), or the slot had already succeeded. A run that
  * failed, was skipped (paused, overlap) or found the slot still running is not fixed.
  */
 export function fixedByReinvoke(report: InvocationReport): boolean {
@@ -102,6 +103,7 @@ export function fixedByReinvoke(report: InvocationReport): boolean {
   switch (outcome.status) {
     case 'SUCCEEDED':
     case 'CONTINUED':
+    case 'STARTED':
       return true;
     case 'DUPLICATE':
       return outcome.reason === 'already SUCCEEDED';
