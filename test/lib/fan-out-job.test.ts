@@ -159,3 +159,27 @@ describe('FanOutJob executions alarm', () => {
     });
   });
 });
+
+describe('FanOutJob with -c schedules=disabled', () => {
+  it('disables its schedule, as for every scheduled job', () => {
+    const stack = createStack(createApp({ context: { schedules: 'disabled' } }));
+    const platform = new JobPlatform(stack, 'Platform');
+    const job = new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    expect(job.enabled).toBe(false);
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'fan', State: 'DISABLED' });
+  });
+
+  it('adds its state machine, role, policies, log group, rule and alarm to the resource count', () => {
+    const count = (withFanOut: boolean) => {
+      const stack = createStack();
+      const platform = new JobPlatform(stack, 'Platform');
+      if (withFanOut) new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+      return Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+    };
+    // The job's own 7 (role, policy, log group, function, invoke config, schedule, health alarm), plus
+    // state machine, its role, default and distributed-map policies, execution log group, rule and
+    // executions alarm (14 a job), and with the first fan-out job the platform's bucket and its policy.
+    // (The rule's statement joins the inbox's existing queue policy.)
+    expect(count(true) - count(false)).toBe(16);
+  });
+});
