@@ -183,3 +183,13 @@ describe('FanOutJob with -c schedules=disabled', () => {
     expect(count(true) - count(false)).toBe(16);
   });
 });
+
+describe('FanOutJob in an app without the ResultWriterV2 feature flag', () => {
+  it('still writes the map results to S3 (the map output stays small)', () => {
+    const stack = createStack(createApp({ context: { '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': false } }));
+    const platform = new JobPlatform(stack, 'Platform');
+    new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    const map = definitionOf(Template.fromStack(stack)).States.Map;
+    expect(map.ResultWriter).toMatchObject({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { Prefix: 'fan-out/fan/results' } });
+  });
+});
