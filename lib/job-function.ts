@@ -97,6 +97,8 @@ export interface JobFunctionProps {
 export interface PlatformJob {
   readonly jobName: string;
   readonly timeout: Duration;
+  /** How long one run may take, when longer than the function timeout (a fan-out run). */
+  readonly runTimeout?: Duration;
   readonly function: lambda.IFunction;
   readonly node: Node;
 }
@@ -209,6 +211,8 @@ export function buildJobFunction(
     /** What the job does, for the function's description. */
     readonly description: string;
     readonly overlap: OverlapPolicy;
+    /** How long one run may take when it spans several invocations (alarm threshold, lease). @default the function timeout */
+    readonly runTimeout?: Duration;
   },
 ): JobFunctionParts {
   const stack = Stack.of(scope);
@@ -276,7 +280,7 @@ export function buildJobFunction(
     }
   }
 
-  setJobEnvironment(scope, jobName, fn, props.platform, options.overlap, timeout);
+  setJobEnvironment(scope, jobName, fn, props.platform, options.overlap, options.runTimeout ?? timeout);
   // The job's own partition only (JOB#<job>), with the item actions its runs make; the lease is
   // released with DeleteItem, so only a job that holds one (overlap `skip`) may delete. An imported
   // function sets its own JOB_OVERLAP_POLICY, so it may hold a lease whatever the construct says.
@@ -299,7 +303,7 @@ export function buildJobFunction(
   const metrics = new JobMetrics(jobName);
   const alarms = createJobAlarms(scope, {
     jobName,
-    timeout,
+    timeout: options.runTimeout ?? timeout,
     topic: props.platform.alarmTopic,
     options: props.alarms,
   });
