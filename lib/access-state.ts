@@ -33,6 +33,8 @@ export const StateTableActions = {
   JOB_RUN: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** Releasing the overlap lease: only jobs whose overlap policy is `skip` hold one. */
   JOB_LEASE_RELEASE: ['dynamodb:DeleteItem'],
+  /** A fan-out job's per-item done records: written 25 a request, checked 100 a request, counted and read back by a Query of its own partition. */
+  FAN_OUT_ITEMS: ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   /** The watchdog on the jobs' partitions: their runs, and the slots it finds missed. */
   WATCHDOG_JOBS: ['dynamodb:Query', 'dynamodb:PutItem'],
   /** The watchdog on its own partition: its cursors. */

@@ -14,10 +14,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { FAN_OUT_PREFIX, FanOutEnv, FanOutLimits, OverlapPolicy, resultsPrefix } from './contract';
+import { FAN_OUT_PREFIX, FanOutEnv, FanOutLimits, OverlapPolicy, resultsPrefix, StateKeys } from './contract';
 import type { JobKind } from './job-base';
 import { checkDuration, checkInteger } from './job-function';
 import { jobFunctionName } from './job-name';
+import { grantStateItems, StateTableActions } from './access-state';
 import { acknowledgeWildcardResource } from './nag';
 import { ScheduledJob, type ScheduledJobProps } from './scheduled-job';
 
@@ -139,6 +140,8 @@ export class FanOutJob extends ScheduledJob {
     this.bucket = props.platform.fanOutBucket;
     const fn = this.function;
 
+    // Beside every job's item actions: the per-item done records, still in the job's own partition only.
+    grantStateItems({ table: props.platform.table, grantee: fn, actions: StateTableActions.FAN_OUT_ITEMS, partitions: [StateKeys.partition(this.jobName)] });
     // The function writes and reads its own manifests, nothing else of the bucket.
     const manifests = this.bucket.arnForObjects(`${FAN_OUT_PREFIX}${this.jobName}/*`);
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [manifests] });
