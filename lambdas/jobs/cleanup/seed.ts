@@ -1,8 +1,10 @@
 /**
  * Local-mode demo data (`cdk-jobs dev`): application logs under `logs/` in the logs bucket, one object
- * per service and day for the 45 UTC days before local time starts, named by their day
- * (`logs/<service>/<yyyy>/<mm>/<dd>/<service>.log`). Runs only when the stack has the logs bucket
- * (found through `LOGS_BUCKET_NAME`). Not part of any bundle.
+ * per service and day for the 45 UTC days before local time starts, the day it starts and the 14
+ * after it, named by their day (`logs/<service>/<yyyy>/<mm>/<dd>/<service>.log`). The days ahead stand
+ * for the logs the applications would keep writing during a simulated fortnight (the seed runs once,
+ * at the start), so the nightly log archive has a day to bundle every night. Runs only when the stack
+ * has the logs bucket (found through `LOGS_BUCKET_NAME`). Not part of any bundle.
  *
  * What the weekly cleanup does with them depends on its payload: with a `keyDatePattern` matching
  * these keys it deletes the days wholly older than its cutoff; by LastModified (the example
@@ -12,7 +14,8 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SeedContext } from '../../runtime/testing';
 
-const DAYS = 45;
+const DAYS_BEFORE = 45;
+const DAYS_AHEAD = 14;
 const SERVICES = ['api', 'worker'];
 const DAY_MS = 86_400_000;
 
@@ -28,12 +31,12 @@ const pad = (n: number) => String(n).padStart(2, '0');
 export function demoLogObjects(now: Date): DemoLogObject[] {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const objects: DemoLogObject[] = [];
-  for (let d = DAYS; d >= 1; d--) {
+  for (let d = DAYS_BEFORE; d >= -DAYS_AHEAD; d--) {
     const day = new Date(today - d * DAY_MS);
     const path = `${day.getUTCFullYear()}/${pad(day.getUTCMonth() + 1)}/${pad(day.getUTCDate())}`;
     const date = day.toISOString().slice(0, 10);
     for (const service of SERVICES) {
-      const lines = [0, 6, 12, 18].map((hour) => `${date}T${pad(hour)}:00:00.000Z INFO ${service} heartbeat requests=${(d * 37 + hour) % 500}`);
+      const lines = [0, 6, 12, 18].map((hour) => `${date}T${pad(hour)}:00:00.000Z INFO ${service} heartbeat requests=${(((d * 37 + hour) % 500) + 500) % 500}`);
       objects.push({ key: `logs/${service}/${path}/${service}.log`, body: `${lines.join('\n')}\n` });
     }
   }
@@ -50,5 +53,5 @@ export async function seed(ctx: SeedContext): Promise<string | void> {
       objects.slice(i, i + 10).map((o) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body, ContentType: 'text/plain' }))),
     );
   }
-  return `${objects.length} log objects under logs/ for the ${DAYS} days before ${ctx.now.toISOString().slice(0, 10)}`;
+  return `${objects.length} log objects under logs/ for the ${DAYS_BEFORE} days before ${ctx.now.toISOString().slice(0, 10)}, that day and the ${DAYS_AHEAD} after it`;
 }

@@ -6,11 +6,12 @@ describe('demoLogObjects (local-mode seed)', () => {
   const now = new Date('2026-11-26T22:59:03.672Z');
   const objects = demoLogObjects(now);
 
-  it('writes one object per service and day for the 45 UTC days before the start, under logs/', () => {
-    expect(objects).toHaveLength(90);
+  it('writes one object per service and day for the 45 UTC days before the start, that day and the 14 after it, under logs/', () => {
+    expect(objects).toHaveLength(120);
     expect(objects[0]!.key).toBe('logs/api/2026/10/12/api.log');
     expect(objects[1]!.key).toBe('logs/worker/2026/10/12/worker.log');
-    expect(objects.at(-1)!.key).toBe('logs/worker/2026/11/25/worker.log');
+    expect(objects[90]!.key).toBe('logs/api/2026/11/26/api.log');
+    expect(objects.at(-1)!.key).toBe('logs/worker/2026/12/10/worker.log');
     for (const o of objects) {
       expect(o.key.startsWith('logs/')).toBe(true);
       expect(o.body.length).toBeGreaterThan(0);
