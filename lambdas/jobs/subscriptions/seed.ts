@@ -3,11 +3,14 @@
  * after local time starts, so each payment reminder (09:00 local, three days before expiry) falls
  * inside a simulated week; one expiring in 40 days (its reminder lies beyond the week) and one
  * cancelled (no reminder). They are written to the table, so its stream delivers them to the
- * subscriptions function, which schedules the reminders. Runs only when the stack has the
+ * subscriptions function, which schedules the reminders. Then two changes, as customers make them:
+ * the one expiring in 40 days renews for 30 more (its reminder moves) and one more customer, who
+ * subscribed just before, cancels (her reminder is cancelled), so every path of the subscriptions
+ * function runs in a simulation. Runs only when the stack has the
  * subscriptions table (found through `SUBSCRIPTIONS_TABLE_NAME`). Not part of any bundle.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SeedContext } from '../../runtime/testing';
 import { addDays, wallClockAt } from '../../runtime/once-time';
 import { SubscriptionsEnv, type Subscription } from './model';
@@ -22,7 +25,13 @@ const CUSTOMERS: ReadonlyArray<readonly [name: string, timeZone: string, daysToE
   ['Felipe', 'America/Los_Angeles', 9, 'active'],
   ['Greta', 'Europe/Berlin', 40, 'active'],
   ['Hugo', 'Europe/London', 5, 'cancelled'],
+  ['Ines', 'Europe/Madrid', 6, 'active'],
 ];
+/** The renewal: Greta's subscription runs 30 days longer. */
+const RENEWED = 'Greta';
+const RENEWAL_DAYS = 30;
+/** The cancellation after subscribing. */
+const CANCELLED = 'Ines';
 const PLANS = ['monthly', 'yearly'];
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -46,6 +55,21 @@ export function demoSubscriptions(now: Date): Subscription[] {
   });
 }
 
+/**
+ * The changes the seed writes after the subscriptions (their new images): the renewal and the
+ * cancellation. Deterministic for a given start instant.
+ */
+export function demoChanges(now: Date): Subscription[] {
+  return demoSubscriptions(now).flatMap((s) => {
+    if (s.name === RENEWED) {
+      const [year, month, day] = s.expiresOn.split('-').map(Number) as [number, number, number];
+      const renewed = new Date(Date.UTC(year, month - 1, day + RENEWAL_DAYS));
+      return [{ ...s, expiresOn: renewed.toISOString().slice(0, 10) }];
+    }
+    return s.name === CANCELLED ? [{ ...s, status: 'cancelled' }] : [];
+  });
+}
+
 export async function seed(ctx: SeedContext): Promise<string | void> {
   const table = ctx.env(SubscriptionsEnv.TABLE_NAME);
   if (!table) return;
@@ -56,7 +80,10 @@ export async function seed(ctx: SeedContext): Promise<string | void> {
     const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
     requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
   }
-  const active = subscriptions.filter((s) => s.status === 'active').length;
-  const soon = CUSTOMERS.filter(([, , days, status]) => status === 'active' && days <= 9).length;
-  return `${subscriptions.length} subscriptions (${active} active, ${soon} of them expiring 4-9 days after ${ctx.now.toISOString().slice(0, 10)})`;
+  // One by one, after the first writes: the stream delivers them as changes (MODIFY) of those items.
+  const changes = demoChanges(ctx.now);
+  for (const Item of changes) await ddb.send(new PutCommand({ TableName: table, Item }));
+  const final = subscriptions.map((s) => changes.find((c) => c.subscriptionId === s.subscriptionId) ?? s);
+  const active = final.filter((s) => s.status === 'active').length;
+  return `${subscriptions.length} subscriptions (${active} active after ${RENEWED} renews and ${CANCELLED} cancels)`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSubscription, reminderInstant } from '../../../../lambdas/jobs/subscriptions/model';
 import { planReminder } from '../../../../lambdas/jobs/subscriptions/plan';
-import { demoSubscriptions } from '../../../../lambdas/jobs/subscriptions/seed';
+import { demoChanges, demoSubscriptions } from '../../../../lambdas/jobs/subscriptions/seed';
 
 describe('demoSubscriptions (local-mode seed)', () => {
   const now = new Date('2026-06-10T22:30:00.000Z');
@@ -17,14 +17,24 @@ describe('demoSubscriptions (local-mode seed)', () => {
       ['America/Los_Angeles', '2026-06-19', 'active'], // 15:30 on 10 June + 9
       ['Europe/Berlin', '2026-07-21', 'active'], // 00:30 on 11 June + 40
       ['Europe/London', '2026-06-15', 'cancelled'], // 23:30 on 10 June + 5
+      ['Europe/Madrid', '2026-06-17', 'active'], // 00:30 on 11 June + 6
     ]);
     for (const s of subscriptions) expect(parseSubscription({ ...s })).toEqual(s);
     expect(new Set(subscriptions.map((s) => s.subscriptionId)).size).toBe(subscriptions.length);
   });
 
-  it('puts six reminders (09:00 local, three days before expiry) inside the week after the start', () => {
+  it('changes two afterwards: Greta renews for 30 days, Ines cancels', () => {
+    expect(demoChanges(now).map((s) => [s.name, s.expiresOn, s.status])).toEqual([
+      ['Greta', '2026-08-20', 'active'],
+      ['Ines', '2026-06-17', 'cancelled'],
+    ]);
+  });
+
+  it('after the changes, puts six reminders (09:00 local, three days before expiry) inside the week after the start', () => {
     const weekEnd = now.getTime() + 7 * 86_400_000;
+    const changes = demoChanges(now);
     const inWeek = subscriptions
+      .map((s) => changes.find((c) => c.subscriptionId === s.subscriptionId) ?? s)
       .filter((s) => s.status === 'active')
       .map((s) => reminderInstant(s.expiresOn, s.timeZone))
       .filter((at) => at.getTime() > now.getTime() && at.getTime() <= weekEnd)
@@ -41,7 +51,13 @@ describe('demoSubscriptions (local-mode seed)', () => {
 
   it('leads the subscriptions function to schedule every active one and skip the cancelled one', () => {
     const kinds = subscriptions.map((s) => planReminder('INSERT', undefined, { ...s }, now).kind);
-    expect(kinds).toEqual(['schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'none']);
+    expect(kinds).toEqual(['schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'schedule', 'none', 'schedule']);
+  });
+
+  it('leads it to move the renewed reminder and cancel the cancelled one', () => {
+    const before = new Map(subscriptions.map((s) => [s.subscriptionId, s]));
+    const kinds = demoChanges(now).map((s) => planReminder('MODIFY', { ...before.get(s.subscriptionId)! }, { ...s }, now).kind);
+    expect(kinds).toEqual(['reschedule', 'cancel']);
   });
 
   it('is deterministic', () => {
