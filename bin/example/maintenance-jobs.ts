@@ -204,6 +204,12 @@ export class MaintenanceJobs extends Construct {
       'aborts a multipart copy whose part failed (failure path); an export to S3 needs it of its caller (DynamoDB aborts an ' +
         'export upload that fails); a run whose copies and exports succeed never calls it',
     );
+    JobAccess.acknowledgeUnused(
+      this.backup,
+      ['s3:PutObjectAcl'],
+      'DynamoDB writes a table export into the backup bucket with the permissions of the caller of ExportTableToPointInTime, ' +
+        "which must include s3:PutObjectAcl; the job's own code never calls it (and the emulator writes exports without checking it)",
+    );
     this.acknowledgeGrants(tables, sources);
   }
 
