@@ -35,6 +35,14 @@ export interface AccessEntry {
   readonly service: readonly string[];
   /** Actions its calls needed and were refused (AccessDenied). */
   readonly denied: readonly string[];
+  /**
+   * Whether the function ran at all in the window. A function that did not (a monthly job in a
+   * simulated week) says nothing about its grants, as IAM Access Analyzer reports an unused role
+   * apart from unused permissions: its grants are then in {@link notExercised}, not in `unused`.
+   */
+  readonly invoked: boolean;
+  /** For a function that did not run in the window: the grants `unused` would hold had it run and called nothing. */
+  readonly notExercised: readonly string[];
 }
 
 /**
@@ -61,6 +69,8 @@ export function accessReport(
   functions: Readonly<Record<string, Pick<LocalFunction, 'logicalId' | 'functionName' | 'jobName' | 'constructPath'>>>,
   identities: Readonly<Record<string, LocalFunctionIdentity>>,
   calls: readonly ObservedCall[],
+  /** The functions invoked in the window (logical ids). @default every function counts as invoked */
+  invoked?: ReadonlySet<string>,
 ): AccessEntry[] {
   const byKey = new Map<string, string>();
   // A key shared by several functions (the administrator's) says nothing about which one called.
@@ -111,11 +121,14 @@ export function accessReport(
       if (acknowledgement) acknowledged.push({ action: granted, reason: acknowledgement.reason });
       else unused.push(granted);
     }
+    const ran = invoked === undefined || invoked.has(logicalId) || called.length > 0;
     entries.push({
       job: fn.jobName ?? fn.constructPath ?? fn.functionName,
       functionName: fn.functionName,
       used: sorted(used),
-      unused: sorted(unused),
+      unused: ran ? sorted(unused) : [],
+      invoked: ran,
+      notExercised: ran ? [] : sorted(unused),
       acknowledged: acknowledged.sort((a, b) => a.action.localeCompare(b.action)),
       service: sorted(service),
       denied: sorted(seen.denied),
@@ -130,8 +143,11 @@ export function accessReport(
  */
 export function accessSummary(entries: readonly AccessEntry[]): string[] {
   const unused = entries.filter((e) => e.unused.length > 0);
-  if (unused.length === 0) return [];
+  const idle = entries.filter((e) => !e.invoked);
+  const notRun = idle.length === 0 ? [] : [`Not run in this window, access not checked: ${idle.map((e) => e.job).join(', ')} (simulate a window holding a run)`];
+  if (unused.length === 0) return notRun;
   return [
+    ...notRun,
     `Unused access (granted, not used in this run, not acknowledged) in ${unused.length} of ${entries.length} functions:`,
     ...unused.map((e) => `  ${e.job}: ${e.unused.join(', ')}`),
     '  Remove the grant, or, when a path this run did not take needs it, acknowledge it next to the grant:',

@@ -434,7 +434,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
 
     const window = { from, until: until ?? Date.now() };
     const sent = sentEmails(recorder.records());
-    const access = stack.iam ? accessReport(stack.functions, stack.iam.functions, observedCalls(recorder.records())) : undefined;
+    const access = stack.iam ? accessReport(stack.functions, stack.iam.functions, observedCalls(recorder.records()), recorder.invokedFunctions()) : undefined;
     if (options.json) output.stdout(`${jsonSummary(runs, window, sent, access)}\n`);
     else if (simulate) {
       say(summaryTable(runs, window, runMs));

@@ -132,6 +132,11 @@ export class RequestRecorder {
     return () => this.listeners.delete(listener);
   }
 
+  /** The logical ids of the functions invoked so far (those the recorder was told of). */
+  invokedFunctions(): Set<string> {
+    return new Set([...this.invocations.values()].flatMap((i) => (i.functionLogicalId ? [i.functionLogicalId] : [])));
+  }
+
   /** Attributes the calls that carry `invocation.traceId` to the invocation. */
   invocationStarted(invocation: RecordedInvocation): void {
     this.invocations.set(invocation.traceId, invocation);

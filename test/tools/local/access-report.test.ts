@@ -57,6 +57,8 @@ describe('accessReport', () => {
         acknowledged: [],
         service: [],
         denied: [],
+        invoked: true,
+        notExercised: [],
       },
       {
         job: 'log-cleanup',
@@ -66,6 +68,8 @@ describe('accessReport', () => {
         acknowledged: [{ action: 'lambda:InvokeFunction', reason: 'continueLater() only, when a run is cut short' }],
         service: ['logs:PutLogEvents'],
         denied: ['dynamodb:Scan'],
+        invoked: true,
+        notExercised: [],
       },
       {
         job: 'Platform/Watchdog',
@@ -75,6 +79,8 @@ describe('accessReport', () => {
         acknowledged: [],
         service: [],
         denied: [],
+        invoked: true,
+        notExercised: [],
       },
     ]);
   });
@@ -119,6 +125,27 @@ describe('accessSummary', () => {
   });
 
   it('says nothing when every grant was used or acknowledged', () => {
-    expect(accessSummary([{ job: 'a', functionName: 'f', used: ['s3:PutObject'], unused: [], acknowledged: [], service: [], denied: [] }])).toEqual([]);
+    expect(
+      accessSummary([{ job: 'a', functionName: 'f', used: ['s3:PutObject'], unused: [], acknowledged: [], service: [], denied: [], invoked: true, notExercised: [] }]),
+    ).toEqual([]);
+  });
+});
+
+describe('a function that did not run in the window', () => {
+  it('is an unused role, not unused permissions: its grants are not exercised, unused stays empty, and the summary says so', () => {
+    const invoked = new Set(Object.keys(identities).filter((id) => id !== 'Backup'));
+    const entries = accessReport(functions, identities, [], invoked);
+    const backup = entries.find((e) => e.job === 'backup')!;
+    expect(backup).toMatchObject({ invoked: false, unused: [], notExercised: ['dynamodb:ExportTableToPointInTime', 's3:PutObject'] });
+    const cleanup = entries.find((e) => e.job === 'log-cleanup')!;
+    expect(cleanup).toMatchObject({ invoked: true, notExercised: [] });
+    expect(cleanup.unused.length).toBeGreaterThan(0);
+    expect(accessSummary(entries)[0]).toBe('Not run in this window, access not checked: backup (simulate a window holding a run)');
+  });
+
+  it('counts as run when calls were attributed to it, whatever the invocation list says', () => {
+    const key = identities.Backup.credentials.accessKeyId;
+    const entries = accessReport(functions, identities, [{ accessKeyId: key, actions: ['s3:PutObject'], status: 200 }], new Set());
+    expect(entries.find((e) => e.job === 'backup')).toMatchObject({ invoked: true, used: ['s3:PutObject'] });
   });
 });
