@@ -1,0 +1,189 @@
+/**
+ * The cleanup's fan-out mode, for buckets too large for one continuing Lambda: the plan step splits
+ * each configured prefix into date partitions (the key prefixes `partitionDepth` levels of `/`
+ * below it, e.g. `logs/<service>/yyyy/mm/dd/` for `logs/` and depth 4) and the map's workers clean
+ * the partitions in parallel, each with the single-Lambda mode's own rule ({@link considerObject}:
+ * never outside the prefix, the exact cutoff of the slot) and deleter (1,000 keys per DeleteObjects).
+ *
+ * Objects that sit directly at a level above the partitions (`logs/readme.txt` with depth 2) are
+ * not lost: that level becomes a "shallow" partition whose worker lists only the objects directly
+ * under it (delimiter `/`). Every partition starts with a configured prefix, and no two partitions
+ * list the same key, so each object is judged exactly once.
+ *
+ * Requests: discovery lists each level above the partitions once with a delimiter (one request per
+ * 1,000 entries); each worker lists its partition (one request per 1,000 keys) and deletes 1,000
+ * keys per request (a smaller batch only at the end of each batch of partitions).
+ */
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { BackoffOptions } from '../../shared/retry';
+import { listPages, MalformedListingError, type ListedObject } from '../../shared/s3-listing';
+import { CleanupIncompleteError, considerObject, Progress, StreamingDeleter, type ParsedCleanupPayload } from './cleanup';
+import { compileKeyDatePattern } from './rules';
+
+/** One partition of the fan-out cleanup: an item of the map's manifest. */
+export interface CleanupPartition {
+  /** Unique within a run: `prefix:<prefix>` or `shallow:<prefix>`. */
+  readonly key: string;
+  /** Every key the worker may touch starts with this. */
+  readonly prefix: string;
+  /** Only the objects directly under `prefix` (the deeper levels are partitions of their own). */
+  readonly shallow?: boolean;
+}
+
+/** What one partition's worker did. */
+export interface PartitionCleanupResult {
+  readonly key: string;
+  readonly listed: number;
+  /** Objects deleted (or, in a dry run, that would be). */
+  readonly deleted: number;
+  readonly bytes: number;
+  readonly unmatched: number;
+  readonly sampleKeys: string[];
+}
+
+/** The fan-out run's summary, reduced from every partition's result. */
+export interface FanOutCleanupSummary {
+  readonly dryRun: boolean;
+  readonly bucket: string;
+  readonly cutoff: string;
+  readonly partitions: number;
+  readonly listed: number;
+  readonly deleted: number;
+  readonly bytes: number;
+  readonly unmatched: number;
+  readonly sampleKeys: string[];
+}
+
+/** One page of a delimiter listing: the objects at this level and the prefixes below it. */
+interface LevelPage {
+  readonly objects: number;
+  readonly prefixes: string[];
+}
+
+async function* listLevel(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<LevelPage & { keys: ListedObject[] }> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+    const keys = (page.Contents ?? []).map((o) => {
+      if (o.Key === undefined || o.LastModified === undefined) {
+        throw new MalformedListingError(`ListObjectsV2 on bucket '${bucket}' returned an object without Key or LastModified`);
+      }
+      return { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag ?? '' };
+    });
+    const prefixes = (page.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => p !== undefined);
+    yield { objects: keys.length, prefixes, keys };
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+}
+
+/**
+ * Discovers the partitions of every configured prefix, `depth` levels of `/` below it (depth 0: the
+ * prefix itself is the one partition). Streams them as they are found.
+ */
+export async function* planCleanupPartitions(
+  s3: S3Client,
+  payload: Pick<ParsedCleanupPayload, 'bucket' | 'prefixes'>,
+  depth: number,
+): AsyncGenerator<CleanupPartition> {
+  for (const root of payload.prefixes) {
+    let level = [root];
+    for (let d = 0; d < depth && level.length > 0; d++) {
+      const next: string[] = [];
+      for (const prefix of level) {
+        let objectsHere = 0;
+        for await (const page of listLevel(s3, payload.bucket, prefix)) {
+          objectsHere += page.objects;
+          // A common prefix always extends the listed one; the guard keeps the promise explicit.
+          next.push(...page.prefixes.filter((p) => p.startsWith(prefix) && p !== prefix));
+        }
+        if (objectsHere > 0) yield { key: `shallow:${prefix}`, prefix, shallow: true };
+      }
+      level = next;
+    }
+    for (const prefix of level) yield { key: `prefix:${prefix}`, prefix };
+  }
+}
+
+/** What {@link cleanPartitions} needs besides the partitions. */
+export interface CleanPartitionsInput {
+  readonly s3: S3Client;
+  readonly payload: ParsedCleanupPayload;
+  /** The slot's cutoff (`computeCutoff(scheduledTime, olderThanDays)`): the same in every worker. */
+  readonly cutoff: Date;
+  /** @default 4 */
+  readonly deleteConcurrency?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+/**
+ * Cleans a batch of partitions, one after another; one result per partition, in order.
+ *
+ * @throws CleanupIncompleteError when keys still failed after every retry (after the whole batch
+ *   was worked): the map retries the batch, and a retry lists only what is still there.
+ */
+export async function cleanPartitions(input: CleanPartitionsInput, partitions: readonly CleanupPartition[]): Promise<PartitionCleanupResult[]> {
+  const { s3, payload, cutoff } = input;
+  const keyDate = payload.keyDatePattern ? compileKeyDatePattern(payload.keyDatePattern) : undefined;
+  const results: PartitionCleanupResult[] = [];
+  const failures = new Progress();
+  for (const partition of partitions) {
+    const root = payload.prefixes.find((p) => partition.prefix.startsWith(p));
+    if (root === undefined) {
+      throw new RangeError(`partition '${partition.key}' is outside the configured prefixes (${payload.prefixes.join(', ')}): nothing was touched`);
+    }
+    const progress = new Progress();
+    const deleter = new StreamingDeleter(s3, payload.bucket, progress, input.deleteConcurrency ?? 4, input.backoff);
+    const rule = { cutoff, keyDate, payload, progress, deleter };
+    if (partition.shallow) {
+      for await (const page of listLevel(s3, payload.bucket, partition.prefix)) {
+        for (const object of page.keys) await considerObject(object, partition.prefix, rule);
+      }
+    } else {
+      for await (const page of listPages(s3, { bucket: payload.bucket, prefix: partition.prefix })) {
+        for (const object of page.objects) await considerObject(object, partition.prefix, rule);
+      }
+    }
+    await deleter.flush();
+    failures.failed += progress.failed;
+    failures.failedSample.push(...progress.failedSample.slice(0, 20 - failures.failedSample.length));
+    results.push({
+      key: partition.key,
+      listed: progress.listed,
+      deleted: progress.deleted,
+      bytes: progress.bytes,
+      unmatched: progress.unmatched,
+      sampleKeys: progress.sampleKeys,
+    });
+  }
+  if (failures.failed > 0) {
+    throw new CleanupIncompleteError(
+      `${failures.failed} key(s) could not be deleted after every retry in partitions ${partitions.map((p) => p.key).join(', ')} ` +
+        `(e.g. ${failures.failedSample.slice(0, 3).map((f) => `${f.key}: ${f.code}`).join('; ')})`,
+      failures.failedSample,
+    );
+  }
+  return results;
+}
+
+/** Reduces the partitions' results into the run's summary. */
+export function summariseCleanup(
+  payload: Pick<ParsedCleanupPayload, 'bucket' | 'dryRun' | 'sampleSize'>,
+  cutoff: Date,
+  results: Iterable<PartitionCleanupResult>,
+): FanOutCleanupSummary {
+  let partitions = 0;
+  let listed = 0;
+  let deleted = 0;
+  let bytes = 0;
+  let unmatched = 0;
+  const sampleKeys: string[] = [];
+  for (const r of results) {
+    partitions++;
+    listed += r.listed;
+    deleted += r.deleted;
+    bytes += r.bytes;
+    unmatched += r.unmatched;
+    for (const key of r.sampleKeys) if (sampleKeys.length < payload.sampleSize) sampleKeys.push(key);
+  }
+  return { dryRun: payload.dryRun, bucket: payload.bucket, cutoff: cutoff.toISOString(), partitions, listed, deleted, bytes, unmatched, sampleKeys };
+}
