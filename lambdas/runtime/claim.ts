@@ -66,8 +66,10 @@ export function decideClaim(existing: RunRecordView | undefined, sequence: numbe
       }
       return { action: 'retry', expected: existing };
     case 'SKIPPED':
+    case 'PARTIAL':
+      // A PARTIAL fan-out run is re-run explicitly, like a skipped slot: the re-run does the items left.
       if (options.rerunSkipped && sequence === 0) return { action: 'retry', expected: existing };
-      return { action: 'duplicate', reason: 'already SKIPPED' };
+      return { action: 'duplicate', reason: `already ${existing.status}` };
     default:
       return { action: 'duplicate', reason: `already ${existing.status}` };
   }

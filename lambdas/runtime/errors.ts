@@ -70,3 +70,15 @@ export class StateTableError extends ScheduledJobsError {}
 export function continueLaterCalledTwice(job: string, slot: string): ContinuationError {
   return new ContinuationError(`job '${job}': continueLater was already called in this invocation of slot ${slot}; call it once, as the last step`, job);
 }
+
+/** A fan-out job's plan, work or finish broke the fan-out contract (bad items, wrong result count). */
+export class FanOutError extends ScheduledJobsError {
+  constructor(
+    message: string,
+    /** The job name. */
+    readonly job: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -50,7 +50,7 @@ export interface HeldClaim {
 }
 
 export interface CompleteRunInput extends HeldClaim {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'PARTIAL' | 'SKIPPED';
   readonly finishedAt: Date;
   readonly expiresAt: number;
   readonly durationMs?: number;
@@ -58,6 +58,17 @@ export interface CompleteRunInput extends HeldClaim {
   readonly reason?: string;
   /** For an overlap skip: the slot holding the lease. */
   readonly heldBy?: string;
+  readonly result?: unknown;
+  /** A fan-out run's item counts (`planned`, `succeeded`, `failed`, ...). */
+  readonly counts?: Readonly<Record<string, number>>;
+  /** A fan-out run's failed item keys (the first ones, when there are many). */
+  readonly failedItems?: readonly string[];
+}
+
+/** A fan-out item done in a slot, as the runtime records it (`sk = PART#<slot>#<key>`). */
+export interface DoneItem {
+  readonly key: string;
+  /** The job's result for the item (JSON data). */
   readonly result?: unknown;
 }
 
@@ -73,7 +84,7 @@ export interface RejectedRunInput {
 export interface StateUpdateInput {
   readonly job: string;
   readonly slot?: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'PARTIAL' | 'SKIPPED';
   readonly at: Date;
   readonly error?: ErrorRecord;
 }

@@ -10,6 +10,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -39,6 +40,7 @@ import type {
   CursorUpdate,
   PauseRequest,
   PauseResult,
+  DoneItem,
 } from './state-items';
 
 export { buildUpdate } from './state-expressions';
@@ -179,7 +181,7 @@ export class JobStateStore {
                     [TTL_ATTRIBUTE]: input.expiresAt,
                   },
                   add: { attempt: 1 },
-                  remove: ['finishedAt', 'durationMs', 'error', 'reason', 'heldBy', 'nextSequence'],
+                  remove: ['finishedAt', 'durationMs', 'error', 'reason', 'heldBy', 'nextSequence', 'counts', 'failedItems'],
                   condition,
                   conditionValues: {
                     ':seenStatus': seen.status,
@@ -289,6 +291,8 @@ export class JobStateStore {
             reason: input.reason,
             heldBy: input.heldBy,
             result: input.result,
+            counts: input.counts,
+            failedItems: input.failedItems,
             [TTL_ATTRIBUTE]: input.expiresAt,
           },
           remove: ['runningUntil', 'nextSequence'],
@@ -641,6 +645,82 @@ export class JobStateStore {
     }
     const item = await this.getState(request.job);
     return { changed: false, ...(item ? { item } : {}) };
+  }
+
+  /**
+   * Records fan-out items as done in `slot` (`sk = PART#<slot>#<key>`, with the item's result and a
+   * TTL), 25 per BatchWriteItem, retrying unprocessed items; throws `StateTableError` if some stay
+   * unprocessed (the batch then fails and is retried, and items already marked are skipped).
+   */
+  async markItemsDone(job: string, slot: string, items: readonly DoneItem[], at: Date, expiresAt: number): Promise<void> {
+    const requests = items.map((item) => ({
+      PutRequest: {
+        Item: {
+          ...this.key(job, StateKeys.part(slot, item.key)),
+          key: item.key,
+          doneAt: at.toISOString(),
+          ...(item.result !== undefined ? { result: item.result } : {}),
+          [TTL_ATTRIBUTE]: expiresAt,
+        },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += 25) {
+      const { remaining } = await retryRemaining(
+        requests.slice(i, i + 25),
+        async (toSend) => {
+          const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: toSend } }));
+          return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof toSend;
+        },
+        (request) => request,
+        this.unprocessedKeysBackoff,
+      );
+      if (remaining.length > 0) {
+        throw new StateTableError(`job '${job}': slot ${slot}: ${remaining.length} done-item records stayed unprocessed after retries`);
+      }
+    }
+  }
+
+  /** Which of `keys` are recorded done in `slot` (strongly consistent, 100 keys a BatchGetItem). */
+  async doneKeys(job: string, slot: string, keys: readonly string[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    const unique = [...new Set(keys)];
+    const prefix = StateKeys.partPrefix(slot);
+    for (let i = 0; i < unique.length; i += MAX_BATCH_GET) {
+      const batch: Record<string, unknown>[] = unique.slice(i, i + MAX_BATCH_GET).map((key) => this.key(job, StateKeys.part(slot, key)));
+      const { remaining } = await retryRemaining<Record<string, unknown>, Record<string, unknown>>(
+        batch,
+        async (toRead) => {
+          const out = await this.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: toRead, ConsistentRead: true, ProjectionExpression: '#sk', ExpressionAttributeNames: { '#sk': SORT_KEY } } },
+            }),
+          );
+          for (const item of out.Responses?.[this.tableName] ?? []) done.add(String(item[SORT_KEY]).slice(prefix.length));
+          return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        },
+        (key) => key,
+        this.unprocessedKeysBackoff,
+      );
+      if (remaining.length > 0) {
+        throw new StateTableError(`job '${job}': slot ${slot}: ${remaining.length} done-item keys stayed unprocessed after every retry`);
+      }
+    }
+    return done;
+  }
+
+  /** The items recorded done in `slot`, in key order (strongly consistent reads, page after page). */
+  async *readDoneItems(job: string, slot: string): AsyncGenerator<DoneItem> {
+    const prefix = StateKeys.partPrefix(slot);
+    const items = this.query({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': StateKeys.partition(job), ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      const key = typeof item.key === 'string' ? item.key : String(item[SORT_KEY]).slice(prefix.length);
+      yield item.result !== undefined ? { key, result: item.result } : { key };
+    }
   }
 
   /** The items of a query on this table, page after page (the SDK's paginator). */

@@ -13,6 +13,7 @@ import { createJobMetrics } from './metrics';
 import { continueLaterCalledTwice } from './errors';
 import { encodeCheckpoint } from './checkpoint';
 import type { Checkpoint, ContinuedLater, JobContext } from './types';
+import type { FanOutItemResult, FanOutOutcome } from './fan-out';
 
 export interface TestContextOptions<P> {
   /** The payload the job receives. */
@@ -120,6 +121,33 @@ export function createTestContext<P>(options: TestContextOptions<P>): TestJobCon
     continuations,
     savedCheckpoints,
     currentCheckpoint: () => (stored === undefined ? undefined : JSON.parse(stored)),
+  };
+}
+
+/**
+ * A `FanOutOutcome` for unit-testing a fan-out job's `finish`: the done items' results and the
+ * failed keys; the counts and the status follow from them (as the runtime works them out).
+ * (`plan` and `work` take the context `createTestContext` builds: a `FanOutContext` is part of it.)
+ *
+ * @example
+ * const summary = await finish(createTestContext({ payload }), createTestOutcome([{ key: 'a', result: 3 }], { failedKeys: ['b'] }));
+ */
+export function createTestOutcome<R>(
+  results: readonly FanOutItemResult<R>[],
+  options: { readonly failedKeys?: readonly string[]; readonly alreadyDone?: number; readonly mapError?: { readonly error: string; readonly cause: string } } = {},
+): FanOutOutcome<R> {
+  const failedKeys = options.failedKeys ?? [];
+  return {
+    status: options.mapError ? 'FAILED' : failedKeys.length > 0 ? 'PARTIAL' : 'SUCCEEDED',
+    planned: results.length + failedKeys.length,
+    alreadyDone: options.alreadyDone ?? 0,
+    succeeded: results.length,
+    failed: failedKeys.length,
+    failedKeys,
+    ...(options.mapError ? { mapError: options.mapError } : {}),
+    results: async function* () {
+      yield* [...results].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
   };
 }
 

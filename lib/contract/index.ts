@@ -25,6 +25,8 @@ export const MetricName = {
   DUPLICATES: 'Duplicates',
   /** A slot that should have started (plus grace) and did not; published by the watchdog. Count. */
   MISSED_RUNS: 'MissedRuns',
+  /** Items of a fan-out run left undone (its run ends PARTIAL or FAILED); published by the finish step. Count. */
+  FAILED_ITEMS: 'FailedItems',
 } as const;
 
 /** The dimension name that carries the job name. */
@@ -84,7 +86,11 @@ export interface JobEvent {
 
 
 /** Status of a run record. */
-export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'DUPLICATE';
+/**
+ * Status of a run record. `PARTIAL`: a fan-out run whose failed items stayed within its tolerated
+ * failure percentage (the failed items are listed on the record; a re-run of the slot does only them).
+ */
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'PARTIAL' | 'SKIPPED' | 'DUPLICATE';
 
 /**
  * Keys of the single-table job-state store. Partition key `pk`, sort key `sk` (both strings);
@@ -104,6 +110,10 @@ export const StateKeys = {
   /** A slot the watchdog found missed. */
   missed: (slot: string) => `MISSED#${slot}`,
   missedPrefix: 'MISSED#',
+  /** A fan-out item done in a slot (written after the job's `work` returned for it). */
+  part: (slot: string, key: string) => `PART#${slot}#${key}`,
+  /** The prefix of a slot's done items. */
+  partPrefix: (slot: string) => `PART#${slot}#`,
 } as const;
 
 /** Keys of the watchdog's own items in the job-state table: one partition, one cursor per job. */
@@ -153,5 +163,6 @@ export const WatchdogEnv = {
 
 export * from './catch-up';
 export * from './errors';
+export * from './fan-out';
 export * from './one-time-names';
 export * from './overlap-policy';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContinuationError } from '../../../lambdas/runtime/errors';
-import { createTestContext } from '../../../lambdas/runtime/testing';
+import { createTestContext, createTestOutcome } from '../../../lambdas/runtime/testing';
 import type { ContinuedLater, JobContext } from '../../../lambdas/runtime/types';
 
 /** A job written the recommended way: logic taking (ctx, deps), resumable from its checkpoint. */
@@ -61,5 +61,16 @@ describe('createTestContext', () => {
 
   it('rejects a slot that is not an instant', () => {
     expect(() => createTestContext({ payload: null, slot: 'soon' })).toThrow("createTestContext: slot: expected an ISO-8601 instant, got 'soon'");
+  });
+});
+
+describe('createTestOutcome', () => {
+  it('derives the status and counts from the results and failed keys, and streams the results in key order', async () => {
+    const outcome = createTestOutcome([{ key: 'b', result: 2 }, { key: 'a', result: 1 }], { failedKeys: ['c'] });
+    expect(outcome).toMatchObject({ status: 'PARTIAL', planned: 3, succeeded: 2, failed: 1, failedKeys: ['c'] });
+    const seen: string[] = [];
+    for await (const { key } of outcome.results()) seen.push(key);
+    expect(seen).toEqual(['a', 'b']);
+    expect(createTestOutcome([], { mapError: { error: 'States.Timeout', cause: 'x' } }).status).toBe('FAILED');
   });
 });
