@@ -18,6 +18,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BackoffOptions } from '../../shared/retry';
 import { listPages, MalformedListingError, type ListedObject } from '../../shared/s3-listing';
 import { CleanupIncompleteError, considerObject, Progress, StreamingDeleter, type ParsedCleanupPayload } from './cleanup';
+import { CleanupPayloadError, parseCleanupPayload, type CleanupPayload } from './payload';
 import { compileKeyDatePattern } from './rules';
 
 /** One partition of the fan-out cleanup: an item of the map's manifest. */
@@ -86,6 +87,7 @@ export async function* planCleanupPartitions(
   depth: number,
 ): AsyncGenerator<CleanupPartition> {
   for (const root of payload.prefixes) {
+    let found = 0;
     let level = [root];
     for (let d = 0; d < depth && level.length > 0; d++) {
       const next: string[] = [];
@@ -96,12 +98,58 @@ export async function* planCleanupPartitions(
           // A common prefix always extends the listed one; the guard keeps the promise explicit.
           next.push(...page.prefixes.filter((p) => p.startsWith(prefix) && p !== prefix));
         }
-        if (objectsHere > 0) yield { key: `shallow:${prefix}`, prefix, shallow: true };
+        if (objectsHere > 0) {
+          found++;
+          yield { key: `shallow:${prefix}`, prefix, shallow: true };
+        }
       }
       level = next;
     }
-    for (const prefix of level) yield { key: `prefix:${prefix}`, prefix };
+    for (const prefix of level) {
+      found++;
+      yield { key: `prefix:${prefix}`, prefix };
+    }
+    // Nothing under the prefix at all: one partition lists it (and finds it empty), so the run
+    // still has an item and says so, rather than failing for want of work.
+    if (found === 0) yield { key: `prefix:${root}`, prefix: root };
   }
+}
+
+/** The fan-out mode's payload: the cleanup's own (without `tables`) and how deep partitions go. */
+export interface FanOutCleanupPayload extends Omit<CleanupPayload, 'tables'> {
+  /**
+   * Levels of `/` below each prefix at which partitions are cut: 4 for `logs/<service>/yyyy/mm/dd/`
+   * under `logs/` (one partition per service and day). At most 8.
+   * @default 1
+   */
+  readonly partitionDepth?: number;
+}
+
+/** The fan-out payload with its defaults applied. */
+export type ParsedFanOutCleanupPayload = ParsedCleanupPayload & { readonly partitionDepth: number };
+
+/**
+ * Validates the fan-out mode's payload: `parseCleanupPayload`'s checks, plus `partitionDepth`;
+ * `tables` is refused (tables are cleaned by the single-Lambda mode).
+ *
+ * @throws CleanupPayloadError naming the job, the field, what was expected and what came.
+ */
+export function parseFanOutCleanupPayload(
+  raw: unknown,
+  job: string = process.env.JOB_NAME ?? 'cleanup',
+  env: Record<string, string | undefined> = process.env,
+): ParsedFanOutCleanupPayload {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ...parseCleanupPayload(raw, job, env), partitionDepth: 1 };
+  const { partitionDepth, ...rest } = raw as Record<string, unknown>;
+  if (partitionDepth !== undefined && (typeof partitionDepth !== 'number' || !Number.isInteger(partitionDepth) || partitionDepth < 0 || partitionDepth > 8)) {
+    throw new CleanupPayloadError(`job '${job}': payload.partitionDepth must be an integer from 0 to 8 (got ${JSON.stringify(partitionDepth)})`);
+  }
+  if (rest.tables !== undefined) {
+    throw new CleanupPayloadError(
+      `job '${job}': payload.tables must be absent in fan-out mode (got ${JSON.stringify(rest.tables)}); clean tables with the single-Lambda cleanup`,
+    );
+  }
+  return { ...parseCleanupPayload(rest, job, env), partitionDepth: (partitionDepth as number | undefined) ?? 1 };
 }
 
 /** What {@link cleanPartitions} needs besides the partitions. */
@@ -165,20 +213,27 @@ export async function cleanPartitions(input: CleanPartitionsInput, partitions: r
   return results;
 }
 
+/** A done partition as the runtime reads it back (`FanOutOutcome.results()`). */
+export interface DoneItem {
+  readonly key: string;
+  readonly result?: PartitionCleanupResult;
+}
+
 /** Reduces the partitions' results into the run's summary. */
-export function summariseCleanup(
+export async function summariseCleanup(
   payload: Pick<ParsedCleanupPayload, 'bucket' | 'dryRun' | 'sampleSize'>,
   cutoff: Date,
-  results: Iterable<PartitionCleanupResult>,
-): FanOutCleanupSummary {
+  results: Iterable<DoneItem> | AsyncIterable<DoneItem>,
+): Promise<FanOutCleanupSummary> {
   let partitions = 0;
   let listed = 0;
   let deleted = 0;
   let bytes = 0;
   let unmatched = 0;
   const sampleKeys: string[] = [];
-  for (const r of results) {
+  for await (const { result: r } of results) {
     partitions++;
+    if (r === undefined) continue;
     listed += r.listed;
     deleted += r.deleted;
     bytes += r.bytes;
