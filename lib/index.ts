@@ -9,3 +9,4 @@ export * from './scheduled-job';
 export * from './shared-role-lambda-invoke';
 export * from './bundling';
 export * from './one-time-job';
+export * from './fan-out-job';

@@ -44,6 +44,12 @@ export interface JobKind<P extends JobBaseProps = JobBaseProps> {
   describe(jobName: string, props: P): string;
   /** Checks the kind's own props after the shared ones; `fail` throws with the job's name in front. */
   validate?(props: P, fail: (message: string, cause?: unknown) => never): void;
+  /**
+   * How long one run may take when a run spans more than one invocation (a fan-out run): the
+   * alarm's near-timeout threshold, the dashboard's timeout line and the run's lease use it.
+   * @default the function timeout
+   */
+  runTimeout?(props: P): Duration | undefined;
 }
 
 const DEFAULT_DELIVERY_RETRY_ATTEMPTS = 185;
@@ -67,6 +73,8 @@ export abstract class JobBase extends Construct implements iam.IGrantable {
   public readonly entry?: string;
   /** The function timeout the alarm and the lease are based on. */
   public readonly timeout: Duration;
+  /** How long one run may take (the function timeout, or a fan-out run's execution timeout). */
+  public readonly runTimeout: Duration;
   /** The overlap policy. */
   public readonly overlap: OverlapPolicy;
   /** The job's metrics. */
@@ -101,10 +109,12 @@ export abstract class JobBase extends Construct implements iam.IGrantable {
     this.deliveryMaxEventAge = props.deliveryMaxEventAge ?? DEFAULT_DELIVERY_MAX_EVENT_AGE;
     this.description = kind.describe(jobName, props);
 
-    const parts = buildJobFunction(this, jobName, props, { kind: kind.kind, description: this.description, overlap: this.overlap });
+    const runTimeout = kind.runTimeout?.(props);
+    const parts = buildJobFunction(this, jobName, props, { kind: kind.kind, description: this.description, overlap: this.overlap, runTimeout });
     this.function = parts.function;
     this.entry = parts.entry;
     this.timeout = parts.timeout;
+    this.runTimeout = runTimeout ?? parts.timeout;
     this.metrics = parts.metrics;
     this.alarms = parts.alarms;
     this.grantPrincipal = this.function.grantPrincipal;

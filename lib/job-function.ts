@@ -95,6 +95,8 @@ export interface JobFunctionProps {
 export interface PlatformJob {
   readonly jobName: string;
   readonly timeout: Duration;
+  /** How long one run may take, when longer than the function timeout (a fan-out run). */
+  readonly runTimeout?: Duration;
   readonly function: lambda.IFunction;
   readonly node: Node;
 }
@@ -203,6 +205,8 @@ export function buildJobFunction(
     /** What the job does, for the function's description. */
     readonly description: string;
     readonly overlap: OverlapPolicy;
+    /** How long one run may take when it spans several invocations (alarm threshold, lease). @default the function timeout */
+    readonly runTimeout?: Duration;
   },
 ): JobFunctionParts {
   const stack = Stack.of(scope);
@@ -270,7 +274,7 @@ export function buildJobFunction(
     }
   }
 
-  setJobEnvironment(scope, jobName, fn, props.platform, options.overlap, timeout);
+  setJobEnvironment(scope, jobName, fn, props.platform, options.overlap, options.runTimeout ?? timeout);
   props.platform.table.grantReadWriteData(fn);
   if (selfArn !== undefined) {
     // continueLater() re-invokes the function for the same slot.
@@ -280,7 +284,7 @@ export function buildJobFunction(
   const metrics = new JobMetrics(jobName);
   const alarms = createJobAlarms(scope, {
     jobName,
-    timeout,
+    timeout: options.runTimeout ?? timeout,
     topic: props.platform.alarmTopic,
     options: props.alarms,
   });

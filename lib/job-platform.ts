@@ -13,6 +13,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -85,6 +86,8 @@ const DEFAULT_RUN_RETENTION = Duration.days(90);
 const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 const WATCHDOG_RATE = Duration.minutes(WATCHDOG_RATE_MINUTES);
 const ONE_TIME_GROUP_ID = 'OneTimeScheduleGroup';
+/** Construct id of the fan-out bucket, created by the first `FanOutJob`. */
+const FAN_OUT_BUCKET_ID = 'FanOutBucket';
 /** Construct id of the permission {@link JobPlatform.grantSchedulerInvoke} adds to a job's own function. */
 const SCHEDULER_INVOKE_PERMISSION_ID = 'SchedulerInvoke';
 const SECONDS_PER_DAY = 86_400;
@@ -327,7 +330,7 @@ export class JobPlatform extends Construct {
       );
     }
     this.registered.push(job);
-    this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.timeout));
+    this.dashboard.addWidgets(...jobDashboardRow(job.jobName, job.runTimeout ?? job.timeout));
   }
 
   /**
@@ -380,6 +383,31 @@ export class JobPlatform extends Construct {
     this.trustScheduleGroup(group);
     this.output(PlatformOutput.ONE_TIME_SCHEDULE_GROUP_NAME, group.scheduleGroupName, 'The schedule group of one-time jobs');
     return group;
+  }
+
+  /**
+   * The bucket of fan-out manifests and map results (`FanOutJob`), created on first use: encrypted
+   * (S3-managed keys), public access blocked, TLS enforced, objects expiring after the run retention.
+   */
+  public get fanOutBucket(): s3.IBucket {
+    const existing = this.node.tryFindChild(FAN_OUT_BUCKET_ID) as s3.Bucket | undefined;
+    if (existing) {
+      return existing;
+    }
+    const bucket = new s3.Bucket(this, FAN_OUT_BUCKET_ID, {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: this.runRetention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The bucket holds only the manifests the fan-out plan writes and the map results Step Functions writes, read by the same run ' +
+        "and expired after the run retention; every run is recorded in the job-state table and the state machine's execution log.",
+    });
+    return bucket;
   }
 
   /**

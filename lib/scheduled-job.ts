@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { CatchUp } from './catch-up';
 import { OverlapPolicy } from './contract';
-import { JobBase, type JobBaseProps } from './job-base';
+import { JobBase, type JobBaseProps, type JobKind } from './job-base';
 import { truncate } from './job-function';
 import { describeSchedule, parseSchedule } from './schedule';
 import { SharedRoleLambdaInvoke } from './shared-role-lambda-invoke';
@@ -84,8 +84,12 @@ export class ScheduledJob extends JobBase {
   /** What happens to slots that did not run. */
   public readonly catchUp: CatchUp;
 
-  constructor(scope: Construct, id: string, props: ScheduledJobProps) {
-    super(scope, id, props, SCHEDULED_JOB);
+  /**
+   * @param kind for subclasses (`FanOutJob`): the kind of scheduled job, whose checks run after the
+   *   scheduled job's own
+   */
+  constructor(scope: Construct, id: string, props: ScheduledJobProps, kind?: JobKind<ScheduledJobProps>) {
+    super(scope, id, props, kind ? withScheduledChecks(kind) : SCHEDULED_JOB_KIND);
     this.scheduleExpression = props.schedule;
     this.payload = props.payload ?? {};
     this.enabled = props.platform.schedulesEnabled && (props.enabled ?? true);
@@ -122,7 +126,7 @@ export class ScheduledJob extends JobBase {
 }
 
 /** What a scheduled job adds to {@link JobBase}: its description, default overlap and checks. */
-const SCHEDULED_JOB = {
+const SCHEDULED_JOB_KIND = {
   kind: 'scheduled job',
   defaultOverlap: OverlapPolicy.SKIP,
   describe: (job: string, props: ScheduledJobProps): string => props.description ?? scheduleDescription(job, props.schedule),
@@ -144,6 +148,17 @@ const SCHEDULED_JOB = {
     }
   },
 };
+
+/** A subclass's kind, checked as a scheduled job first. */
+function withScheduledChecks(kind: JobKind<ScheduledJobProps>): JobKind {
+  return {
+    ...kind,
+    validate: (props, fail) => {
+      SCHEDULED_JOB_KIND.validate(props as ScheduledJobProps, fail);
+      kind.validate?.(props as ScheduledJobProps, fail);
+    },
+  } as JobKind;
+}
 
 function scheduleDescription(job: string, schedule: scheduler.ScheduleExpression): string {
   const expression = schedule.expressionString;

@@ -14,10 +14,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import {
+  executionName,
   FanOutEnv,
   JobEnv,
+  LOCAL_START_EXECUTION_KEY,
+  type FanOutStartOutput,
+  type LocalStartExecution,
   manifestKey,
   MetricName,
   type FanOutFinishInput,
@@ -34,7 +39,9 @@ import { FanOutError, InvalidJobEventError, InvalidPayloadError, JobConfiguratio
 import { parseInstant, parseJobEvent } from './event';
 import { collectItems, defaultS3Client, itemResult, S3ManifestStore, type FanOutItem, type ManifestStore } from './fan-out-manifest';
 import { OverlapLease } from './lease';
+import { decideClaim } from './claim';
 import { addInvocationMetrics, createJobMetrics, flushMetrics } from './metrics';
+import { sdkRetryConfig } from '../shared/retry';
 import { errorRecord, expiresAt, smallResult, type ErrorRecord } from './run-record';
 import { defaultDocumentClient, JobStateStore } from './state-store';
 import type { JobContext } from './types';
@@ -111,6 +118,11 @@ export interface FanOutJobSpec<P, I extends FanOutItem, R, S> extends Omit<Defin
    */
   readonly manifests?: ManifestStore;
   /**
+   * The Step Functions client a job event starts the execution with.
+   * @default one client shared by the module, created on first use
+   */
+  readonly sfn?: SFNClient;
+  /**
    * Most failed item keys kept on the run record (all of them reach `finish`).
    * @default 100
    */
@@ -118,7 +130,7 @@ export interface FanOutJobSpec<P, I extends FanOutItem, R, S> extends Omit<Defin
 }
 
 /** Any output of a fan-out handler. */
-export type FanOutPhaseOutput = FanOutPlanOutput | FanOutWorkOutput | FanOutFinishOutput;
+export type FanOutPhaseOutput = FanOutPlanOutput | FanOutWorkOutput | FanOutFinishOutput | FanOutStartOutput;
 
 /** The Lambda handler `defineFanOutJob` returns: the state machine's three tasks call it. */
 export type FanOutHandler = (input: unknown, context?: Context) => Promise<FanOutPhaseOutput>;
@@ -159,9 +171,10 @@ export function defineFanOutJob<P = unknown, I extends FanOutItem = FanOutItem, 
     if (isRecord(input) && input.phase === 'plan') return phase.plan(input as unknown as FanOutPlanInput);
     if (isRecord(input) && isRecord(input.BatchInput) && input.BatchInput.phase === 'work') return phase.work(input as unknown as FanOutWorkInput);
     if (isRecord(input) && input.phase === 'finish') return phase.finish(input as unknown as FanOutFinishInput);
+    if (isRecord(input) && input.phase === undefined && input.BatchInput === undefined) return phase.start(input, spec.sfn);
     const job = runtime.config.job;
     throw new InvalidJobEventError(
-      `${job ? `job '${job}': ` : ''}fan-out task input: expected { phase: 'plan' | 'finish', ... } or a map batch { Items, BatchInput: { phase: 'work', ... } }`,
+      `${job ? `job '${job}': ` : ''}fan-out task input: expected a job event, { phase: 'plan' | 'finish', ... } or a map batch { Items, BatchInput: { phase: 'work', ... } }`,
       'phase',
       job,
     );
@@ -250,6 +263,40 @@ class Phases<P, I extends FanOutItem, R, S> {
       throw new JobConfigurationError(`job '${job}': environment variable ${FanOutEnv.BUCKET_NAME} is not set; the FanOutJob construct sets it (or pass defineFanOutJob({ bucket }))`);
     }
     return this.rt.bucket;
+  }
+
+  // ---- start: a job event (Scheduler, `cdk-jobs run`, a catch-up, a redrive) starts an execution ----
+
+  async start(raw: Record<string, unknown>, client: SFNClient | undefined): Promise<FanOutStartOutput> {
+    const { rt } = this;
+    const event = parseJobEvent(raw, { expectedJob: rt.config.job, now: this.receivedAt });
+    const { job, slot } = event;
+    const stateMachineArn = process.env[FanOutEnv.STATE_MACHINE_ARN];
+    if (!stateMachineArn) {
+      throw new JobConfigurationError(`job '${job}': environment variable ${FanOutEnv.STATE_MACHINE_ARN} is not set; the FanOutJob construct sets it`);
+    }
+    // A manual run without a slot gets "now"; pin it so the execution's plan sees the same slot.
+    const input = { ...raw, scheduledTime: event.scheduledTime.toISOString() };
+    const logger = new Logger({ serviceName: job, persistentKeys: { job, slot } });
+    // A scheduled delivery's execution is named after the slot: Step Functions starts a name once,
+    // so a second delivery cannot start a second execution. A re-run asked for by slot (manual,
+    // catch-up, redrive of a failed slot) gets a suffix, and the plan's slot claim decides.
+    let name = executionName(job, slot, event.manual || event.rerun ? `r${this.receivedAt.toString(36)}` : undefined);
+    let started = await startExecution(client, stateMachineArn, name, input);
+    if (started.alreadyExists) {
+      const record = await rt.store.getRun(job, slot);
+      const view = record ? { status: record.status as never, attempt: Number(record.attempt ?? 1), sequence: Number(record.sequence ?? 0), ...(typeof record.runningUntil === 'string' ? { runningUntil: record.runningUntil } : {}) } : undefined;
+      const decision = decideClaim(view, 0, new Date(this.receivedAt).toISOString(), { rerunSkipped: event.rerun });
+      if (decision.action !== 'retry' && decision.action !== 'takeover') {
+        const reason = decision.action === 'duplicate' ? decision.reason : 'its execution is starting';
+        logger.info('duplicate delivery: the slot has its execution already', { executionName: name, reason });
+        return { job, slot, status: 'DUPLICATE', executionName: name, reason };
+      }
+      name = executionName(job, slot, `a${this.receivedAt.toString(36)}`);
+      started = await startExecution(client, stateMachineArn, name, input);
+    }
+    logger.info('started the execution', { executionName: name, executionArn: started.executionArn });
+    return { job, slot, status: started.status ?? 'STARTED', executionArn: started.executionArn, executionName: name };
   }
 
   // ---- plan -------------------------------------------------------------------------------------
@@ -421,7 +468,7 @@ class Phases<P, I extends FanOutItem, R, S> {
     const ctx = this.context(run, 'finish', run.payload as P);
     const held = { job, slot, attempt: run.attempt, sequence: 0 };
     const durationMs = () => rt.clock() - Date.parse(run.startedAt);
-    const mapError = input.mapError
+    const mapError = isRecord(input.mapError) && (input.mapError.Error !== undefined || input.mapError.Cause !== undefined)
       ? { error: String(input.mapError.Error ?? 'States.Runtime'), cause: String(input.mapError.Cause ?? '') }
       : undefined;
     try {
@@ -465,5 +512,30 @@ class Phases<P, I extends FanOutItem, R, S> {
     } finally {
       flushMetrics(ctx.metrics);
     }
+  }
+}
+
+let sharedSfn: SFNClient | undefined;
+
+/** Starts an execution through local mode's hook when installed, else through Step Functions. */
+async function startExecution(
+  client: SFNClient | undefined,
+  stateMachineArn: string,
+  name: string,
+  input: unknown,
+): Promise<{ executionArn?: string; alreadyExists: boolean; status?: string }> {
+  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for(LOCAL_START_EXECUTION_KEY)];
+  if (typeof hook === 'function') {
+    const out = await (hook as LocalStartExecution)({ stateMachineArn, name, input });
+    return { executionArn: out.executionArn, alreadyExists: out.alreadyExists === true, ...(out.status ? { status: out.status } : {}) };
+  }
+  const sdk = await import('@aws-sdk/client-sfn');
+  const sfn = client ?? (sharedSfn ??= new sdk.SFNClient(sdkRetryConfig()));
+  try {
+    const out = await sfn.send(new sdk.StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    return { executionArn: out.executionArn, alreadyExists: false };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ExecutionAlreadyExists') return { alreadyExists: true };
+    throw error;
   }
 }

@@ -9,7 +9,22 @@ import type { JobEvent } from './index';
 export const FanOutEnv = {
   /** The platform's fan-out bucket (manifests and results). */
   BUCKET_NAME: 'FAN_OUT_BUCKET_NAME',
+  /** The job's state machine, which the function starts when it receives a job event. */
+  STATE_MACHINE_ARN: 'FAN_OUT_STATE_MACHINE_ARN',
 } as const;
+
+/**
+ * `Symbol.for(...)` key under which local mode installs its `StartExecution` (it runs the
+ * synthesized definition in-process) for the runtime to call instead of Step Functions.
+ */
+export const LOCAL_START_EXECUTION_KEY = 'cdk-scheduled-jobs.local-start-execution';
+
+/** What local mode's `StartExecution` receives and returns. */
+export type LocalStartExecution = (request: {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: unknown;
+}) => Promise<{ readonly executionArn: string; readonly alreadyExists?: boolean; readonly status?: string; readonly output?: unknown }>;
 
 /** Step Functions limits the construct checks at synth time. */
 export const FanOutLimits = {
@@ -124,5 +139,16 @@ export interface FanOutFinishOutput {
   readonly failed: number;
 }
 
-/** Any task input of a fan-out function. */
-export type FanOutTaskInput = FanOutPlanInput | FanOutWorkInput | FanOutFinishInput;
+/** Any task input of a fan-out function (a plain job event starts an execution). */
+export type FanOutTaskInput = FanOutPlanInput | FanOutWorkInput | FanOutFinishInput | JobEvent;
+
+/** What the function returns when a job event started (or did not start) an execution. */
+export interface FanOutStartOutput {
+  readonly job: string;
+  readonly slot: string;
+  /** `STARTED`; `DUPLICATE` when the slot's execution exists and the slot may not run again; in local mode the run's final status. */
+  readonly status: string;
+  readonly executionArn?: string;
+  readonly executionName?: string;
+  readonly reason?: string;
+}

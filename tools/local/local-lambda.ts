@@ -2,8 +2,9 @@
  * Runs a stack's Lambda functions in this process, from their bundled assets in the cloud
  * assembly: the function's resolved environment (set around each call and restored after), SDK
  * clients pointed at the emulator (`AWS_ENDPOINT_URL`, dummy credentials), a Lambda-like context
- * (remaining time from the timeout) and the timeout itself. Invocations are serialised so that two
- * functions' environments never mix. What a handler writes (logs, EMF metrics) goes to `output`; what
+ * (remaining time from the timeout) and the timeout itself. Invocations of the same function may
+ * run side by side (one environment, set while any of them runs: a fan-out map's batches); those of
+ * different functions wait for each other, so that two functions' environments never mix. What a handler writes (logs, EMF metrics) goes to `output`; what
  * `output` itself writes to the process's stdout/stderr reaches them unchanged.
  */
 import { Console } from 'node:console';
@@ -125,7 +126,9 @@ export function installLocalInvokeHook(hook: LocalInvokeHook): () => void {
 /** Runs functions of one local stack in-process. */
 export class LocalLambda {
   private readonly modules = new Map<string, Record<string, unknown>>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The function whose invocations run now, how many, and how to restore the process after them. */
+  private active: { readonly logicalId: string; running: number; readonly restore: () => void } | undefined;
+  private waiting: Array<() => void> = [];
 
   constructor(private readonly options: LocalLambdaOptions) {}
 
@@ -142,14 +145,30 @@ export class LocalLambda {
   }
 
   /**
-   * Invokes a function synchronously (like `Invoke` with `RequestResponse`): waits for the
-   * invocations before it, then runs the handler with the function's environment.
+   * Invokes a function synchronously (like `Invoke` with `RequestResponse`): waits while another
+   * function's invocations run, then runs the handler with the function's environment (beside the
+   * same function's other invocations, if any; the caller bounds how many).
    */
-  invoke(nameOrArn: string | LocalFunction, event: unknown): Promise<InvocationResult> {
+  async invoke(nameOrArn: string | LocalFunction, event: unknown): Promise<InvocationResult> {
     const fn = typeof nameOrArn === 'string' ? this.find(nameOrArn) : nameOrArn;
-    const run = this.queue.then(() => this.run(fn, event));
-    this.queue = run.catch(() => undefined);
-    return run;
+    while (this.active && this.active.logicalId !== fn.logicalId) {
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
+    this.active ??= { logicalId: fn.logicalId, running: 0, restore: this.enter(fn) };
+    const active = this.active;
+    active.running++;
+    try {
+      return await this.run(fn, event);
+    } finally {
+      active.running--;
+      if (active.running === 0) {
+        active.restore();
+        this.active = undefined;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const wake of waiting) wake();
+      }
+    }
   }
 
   /** The environment a function runs with (its own, plus the Lambda runtime's and the emulator's). */
@@ -210,8 +229,8 @@ export class LocalLambda {
     return handler as Handler;
   }
 
-  private async run(fn: LocalFunction, event: unknown): Promise<InvocationResult> {
-    const requestId = randomUUID();
+  /** Sets the function's environment and captures the process's output for it; returns how to undo both. */
+  private enter(fn: LocalFunction): () => void {
     const environment = this.environmentOf(fn);
     const saved: Record<string, string | undefined> = {};
     for (const key of Object.keys(environment)) saved[key] = process.env[key];
@@ -255,6 +274,17 @@ export class LocalLambda {
         });
       globalThis.console = new Console({ stdout: sink(0), stderr: sink(1), colorMode: false });
     }
+    return () => {
+      streams.forEach((stream, i) => {
+        stream.write = originalWrites[i];
+      });
+      globalThis.console = originalConsole;
+      apply(saved);
+    };
+  }
+
+  private async run(fn: LocalFunction, event: unknown): Promise<InvocationResult> {
+    const requestId = randomUUID();
     const started = performance.now();
     const deadline = started + fn.timeoutSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
@@ -323,11 +353,6 @@ export class LocalLambda {
       };
     } finally {
       if (timer) clearTimeout(timer);
-      streams.forEach((stream, i) => {
-        stream.write = originalWrites[i];
-      });
-      globalThis.console = originalConsole;
-      apply(saved);
     }
   }
 }

@@ -5,6 +5,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { manifestKey, type FanOutFinishOutput, type FanOutPlanOutput, type JobEvent } from '../../../lib/contract';
 import { defineFanOutJob, JobStateStore, type FanOutItem, type FanOutJobSpec, type ManifestStore } from '../../../lambdas/runtime';
@@ -222,6 +224,40 @@ describe('defineFanOutJob', () => {
     const plan = (await handler({ phase: 'plan', event: scheduled('fan-count') })) as FanOutPlanOutput;
     const Items = await new MemoryManifestsReader(plan).items();
     await expect(handler({ Items, BatchInput: { phase: 'work', run: plan.run } })).rejects.toThrow("job 'fan-count': work: expected one result per item (2), got 1");
-    await expect(handler({ hello: 1 })).rejects.toThrow("job 'fan-count': fan-out task input: expected { phase: 'plan' | 'finish', ... }");
+    await expect(handler({ phase: 'merge' })).rejects.toThrow("job 'fan-count': fan-out task input: expected a job event, { phase: 'plan' | 'finish', ... }");
+  });
+});
+
+describe('defineFanOutJob: a job event starts the execution', () => {
+  const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:jobs-fan-start';
+  const sfn = mockClient(SFNClient);
+  beforeEach(() => {
+    sfn.reset();
+    process.env.FAN_OUT_STATE_MACHINE_ARN = ARN;
+  });
+  afterEach(() => {
+    delete process.env.FAN_OUT_STATE_MACHINE_ARN;
+  });
+
+  it('names a scheduled run after its slot, and a second delivery of a slot that ran is a duplicate', async () => {
+    const { handler, manifests } = job('fan-start', 2, { spec: { sfn: new SFNClient({}) } });
+    currentManifests = manifests;
+    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: `${ARN}:fan-start-20260301T030000000Z` }).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    await expect(handler(scheduled('fan-start'))).resolves.toMatchObject({ status: 'STARTED', executionName: 'fan-start-20260301T030000000Z' });
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: ARN, name: 'fan-start-20260301T030000000Z', input: JSON.stringify({ ...scheduled('fan-start'), scheduledTime: SLOT }) });
+    await execute(handler, scheduled('fan-start'));
+    await expect(handler(scheduled('fan-start'))).resolves.toMatchObject({ status: 'DUPLICATE', reason: 'already SUCCEEDED' });
+  });
+
+  it('starts a failed slot again under a new name when its execution exists', async () => {
+    const { handler, manifests } = job('fan-restart', 2, { failing: new Set(['part-000']), spec: { sfn: new SFNClient({}) } });
+    currentManifests = manifests;
+    await execute(handler, scheduled('fan-restart'), 2, 0);
+    expect(await runRecord('fan-restart')).toMatchObject({ status: 'FAILED' });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:again` });
+    sfn.on(StartExecutionCommand, { name: 'fan-restart-20260301T030000000Z' }).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    const out = await handler(scheduled('fan-restart'));
+    expect(out).toMatchObject({ status: 'STARTED', executionArn: `${ARN}:again` });
+    expect((out as { executionName: string }).executionName).toMatch(/^fan-restart-20260301T030000000Z-a[0-9a-z]+$/);
   });
 });

@@ -140,6 +140,31 @@ describe('LocalLambda', () => {
     ]);
   });
 
+  it('runs invocations of the same function side by side, and another function only after them', async () => {
+    const tracked = codeDir(`
+      let inFlight = 0;
+      let peak = 0;
+      exports.handler = async () => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        const before = process.env.JOB_NAME;
+        await new Promise((r) => setTimeout(r, 40));
+        inFlight -= 1;
+        return { peak, env: [before, process.env.JOB_NAME], at: Date.now() };
+      };`);
+    const lambda = lambdaFor([fn('Alpha', tracked), fn('Beta', tracked)]);
+    const alphas = Array.from({ length: 5 }, () => lambda.invoke('Alpha', {}));
+    const beta = lambda.invoke('Beta', {});
+    const results = await Promise.all([...alphas, beta]);
+    const values = results.map((r) => r.result as { peak: number; env: string[]; at: number });
+    // All five Alpha invocations overlapped; Beta (its own module, its own environment) ran after them.
+    expect(Math.max(...values.slice(0, 5).map((v) => v.peak))).toBe(5);
+    expect(values.slice(0, 5).every((v) => v.env.every((e) => e === 'alpha'))).toBe(true);
+    expect(values[5].env).toEqual(['beta', 'beta']);
+    expect(values[5].at).toBeGreaterThanOrEqual(Math.max(...values.slice(0, 5).map((v) => v.at)));
+    expect(process.env.JOB_NAME).toBeUndefined();
+  });
+
   it('reports a thrown error in Lambda format', async () => {
     const failing = codeDir(`
       class PaymentError extends Error { constructor(m) { super(m); this.name = 'PaymentError'; } }
