@@ -29,7 +29,7 @@ const SLOT = new Date('2026-11-20T03:00:00.000Z');
 const DAY = 86_400_000;
 
 function orders() {
-  // 40 customers, 12 products, one order a day for 100 days (10 of them outside a 90-day window),
+  // 40 customers, 30 products, one order a day for 100 days (10 of them outside a 90-day window),
   // plus one order later on the slot's own day (outside the window too).
   const list = [];
   for (let n = 0; n < 100; n++) {
@@ -41,7 +41,7 @@ function orders() {
         orderDay: day,
         createdAt: `${day}T${String(k * 7).padStart(2, '0')}:00:00.000Z`,
         customerId: `c-${(i * 7) % 40}`,
-        lines: [0, 1, 2].slice(0, 1 + (i % 3)).map((l) => ({ productId: `p-${(i * (l + 3) + l) % 12}`, name: 'x', quantity: 1, unitPriceCents: 100 })),
+        lines: [0, 1, 2].slice(0, 1 + (i % 3)).map((l) => ({ productId: `p-${(i * (l + 3) + l) % 30}`, name: 'x', quantity: 1, unitPriceCents: 100 })),
       });
     }
   }
