@@ -14,22 +14,16 @@
  * 1,000 entries); each worker lists its partition (one request per 1,000 keys) and deletes 1,000
  * keys per request (a smaller batch only at the end of each batch of partitions).
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackoffOptions } from '../../shared/retry';
-import { listPages, MalformedListingError, type ListedObject } from '../../shared/s3-listing';
+import { listPages } from '../../shared/s3-listing';
+import { discoverPartitions, type PrefixPartition } from '../../shared/s3-partitions';
 import { CleanupIncompleteError, considerObject, Progress, StreamingDeleter, type ParsedCleanupPayload } from './cleanup';
 import { CleanupPayloadError, parseCleanupPayload, type CleanupPayload } from './payload';
 import { compileKeyDatePattern } from './rules';
 
-/** One partition of the fan-out cleanup: an item of the map's manifest. */
-export interface CleanupPartition {
-  /** Unique within a run: `prefix:<prefix>` or `shallow:<prefix>`. */
-  readonly key: string;
-  /** Every key the worker may touch starts with this. */
-  readonly prefix: string;
-  /** Only the objects directly under `prefix` (the deeper levels are partitions of their own). */
-  readonly shallow?: boolean;
-}
+/** One partition of the fan-out cleanup (an item of the map's manifest): every key the worker may touch starts with its prefix. */
+export type CleanupPartition = PrefixPartition;
 
 /** What one partition's worker did. */
 export interface PartitionCleanupResult {
@@ -55,64 +49,16 @@ export interface FanOutCleanupSummary {
   readonly sampleKeys: string[];
 }
 
-/** One page of a delimiter listing: the objects at this level and the prefixes below it. */
-interface LevelPage {
-  readonly objects: number;
-  readonly prefixes: string[];
-}
-
-async function* listLevel(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<LevelPage & { keys: ListedObject[] }> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-    const keys = (page.Contents ?? []).map((o) => {
-      if (o.Key === undefined || o.LastModified === undefined) {
-        throw new MalformedListingError(`ListObjectsV2 on bucket '${bucket}' returned an object without Key or LastModified`);
-      }
-      return { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag ?? '' };
-    });
-    const prefixes = (page.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => p !== undefined);
-    yield { objects: keys.length, prefixes, keys };
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-}
-
 /**
  * Discovers the partitions of every configured prefix, `depth` levels of `/` below it (depth 0: the
  * prefix itself is the one partition). Streams them as they are found.
  */
-export async function* planCleanupPartitions(
+export function planCleanupPartitions(
   s3: S3Client,
   payload: Pick<ParsedCleanupPayload, 'bucket' | 'prefixes'>,
   depth: number,
 ): AsyncGenerator<CleanupPartition> {
-  for (const root of payload.prefixes) {
-    let found = 0;
-    let level = [root];
-    for (let d = 0; d < depth && level.length > 0; d++) {
-      const next: string[] = [];
-      for (const prefix of level) {
-        let objectsHere = 0;
-        for await (const page of listLevel(s3, payload.bucket, prefix)) {
-          objectsHere += page.objects;
-          // A common prefix always extends the listed one; the guard keeps the promise explicit.
-          next.push(...page.prefixes.filter((p) => p.startsWith(prefix) && p !== prefix));
-        }
-        if (objectsHere > 0) {
-          found++;
-          yield { key: `shallow:${prefix}`, prefix, shallow: true };
-        }
-      }
-      level = next;
-    }
-    for (const prefix of level) {
-      found++;
-      yield { key: `prefix:${prefix}`, prefix };
-    }
-    // Nothing under the prefix at all: one partition lists it (and finds it empty), so the run
-    // still has an item and says so, rather than failing for want of work.
-    if (found === 0) yield { key: `prefix:${root}`, prefix: root };
-  }
+  return discoverPartitions(s3, payload.bucket, payload.prefixes, depth);
 }
 
 /** The fan-out mode's payload: the cleanup's own (without `tables`) and how deep partitions go. */
@@ -182,14 +128,9 @@ export async function cleanPartitions(input: CleanPartitionsInput, partitions: r
     const progress = new Progress();
     const deleter = new StreamingDeleter(s3, payload.bucket, progress, input.deleteConcurrency ?? 4, input.backoff);
     const rule = { cutoff, keyDate, payload, progress, deleter };
-    if (partition.shallow) {
-      for await (const page of listLevel(s3, payload.bucket, partition.prefix)) {
-        for (const object of page.keys) await considerObject(object, partition.prefix, rule);
-      }
-    } else {
-      for await (const page of listPages(s3, { bucket: payload.bucket, prefix: partition.prefix })) {
-        for (const object of page.objects) await considerObject(object, partition.prefix, rule);
-      }
+    const listing = { bucket: payload.bucket, prefix: partition.prefix, delimiter: partition.shallow ? '/' : undefined };
+    for await (const page of listPages(s3, listing)) {
+      for (const object of page.objects) await considerObject(object, partition.prefix, rule);
     }
     await deleter.flush();
     failures.failed += progress.failed;
