@@ -3,6 +3,7 @@
  * finish, each a phase of the job's one function (`defineFanOutJob`).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,7 +12,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { FAN_OUT_PREFIX, FanOutEnv, FanOutLimits, OverlapPolicy, resultsPrefix } from './contract';
 import type { JobKind } from './job-base';
 import { checkDuration, checkInteger } from './job-function';
@@ -122,6 +124,12 @@ export class FanOutJob extends ScheduledJob {
   public readonly toleratedFailurePercentage: number;
   /** Fires when an execution of the job fails, times out or is aborted. */
   public readonly executionFailedRule: events.Rule;
+  /**
+   * Alarms when an execution failed, timed out or was aborted: the job's health alarm counts the
+   * runs the function records, and an execution that times out or is aborted records nothing.
+   * Undefined when the job's alarms are disabled.
+   */
+  public readonly executionsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: FanOutJobProps) {
     super(scope, id, props, FAN_OUT_JOB);
@@ -145,14 +153,19 @@ export class FanOutJob extends ScheduledJob {
       fn.addEnvironment(FanOutEnv.STATE_MACHINE_ARN, stateMachineArn);
     }
 
+    // The states live in their own scope, where the Distributed Map writes its results with
+    // ResultWriterV2 whatever the app's feature flags say (without the flag, aws-cdk-lib drops
+    // `resultWriterV2`, and the map's output, every batch's result, would meet the 256 KiB state limit).
+    const states = new Construct(this, 'States');
+    states.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const retry = props.retry ?? {};
-    const plan = new tasks.LambdaInvoke(this, 'Plan', {
+    const plan = new tasks.LambdaInvoke(states, 'Plan', {
       lambdaFunction: fn,
       payload: sfn.TaskInput.fromObject({ phase: 'plan', event: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.stringAt('$$.Execution.Id') }),
       payloadResponseOnly: true,
       resultPath: '$.plan',
     });
-    const work = new tasks.LambdaInvoke(this, 'Work', { lambdaFunction: fn, payloadResponseOnly: true });
+    const work = new tasks.LambdaInvoke(states, 'Work', { lambdaFunction: fn, payloadResponseOnly: true });
     work.addRetry({
       errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.SdkClientException', 'Lambda.AWSLambdaException', sfn.Errors.TASKS_FAILED],
       maxAttempts: retry.maxAttempts ?? 3,
@@ -161,7 +174,7 @@ export class FanOutJob extends ScheduledJob {
       maxDelay: retry.maxDelay ?? Duration.minutes(1),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const map = new sfn.DistributedMap(this, 'Map', {
+    const map = new sfn.DistributedMap(states, 'Map', {
       maxConcurrency: this.maxConcurrency,
       toleratedFailurePercentage: this.toleratedFailurePercentage,
       itemReader: new sfn.S3JsonItemReader({ bucket: this.bucket, key: sfn.JsonPath.stringAt('$.plan.manifest.key') }),
@@ -175,16 +188,16 @@ export class FanOutJob extends ScheduledJob {
       label: 'Batches',
     });
     map.itemProcessor(work);
-    const finish = new tasks.LambdaInvoke(this, 'Finish', {
+    const finish = new tasks.LambdaInvoke(states, 'Finish', {
       lambdaFunction: fn,
       payload: sfn.TaskInput.fromObject({ phase: 'finish', plan: sfn.JsonPath.objectAt('$.plan'), 'mapError.$': '$.mapError' }),
       payloadResponseOnly: true,
       resultPath: '$.finish',
     });
-    const done = new sfn.Choice(this, 'RunFailed?')
-      .when(sfn.Condition.stringEquals('$.finish.status', 'FAILED'), new sfn.Fail(this, 'RunFailed', { error: 'FanOutRunFailed', cause: 'the run ended FAILED; see its run record' }))
-      .otherwise(new sfn.Succeed(this, 'RunEnded'));
-    const noMapError = new sfn.Pass(this, 'MapSucceeded', { result: sfn.Result.fromObject({}), resultPath: '$.mapError' });
+    const done = new sfn.Choice(states, 'RunFailed?')
+      .when(sfn.Condition.stringEquals('$.finish.status', 'FAILED'), new sfn.Fail(states, 'RunFailed', { error: 'FanOutRunFailed', cause: 'the run ended FAILED; see its run record' }))
+      .otherwise(new sfn.Succeed(states, 'RunEnded'));
+    const noMapError = new sfn.Pass(states, 'MapSucceeded', { result: sfn.Result.fromObject({}), resultPath: '$.mapError' });
     // The finish's input always has `mapError` ({} when the map succeeded).
     map.next(noMapError);
     noMapError.next(finish);
@@ -192,9 +205,9 @@ export class FanOutJob extends ScheduledJob {
     map.addCatch(finish, { resultPath: '$.mapError' });
     finish.next(done);
     const definition = plan.next(
-      new sfn.Choice(this, 'Planned?')
+      new sfn.Choice(states, 'Planned?')
         .when(sfn.Condition.stringEquals('$.plan.next', 'RUN'), map)
-        .otherwise(new sfn.Succeed(this, 'NothingToRun')),
+        .otherwise(new sfn.Succeed(states, 'NothingToRun')),
     );
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
@@ -225,6 +238,32 @@ export class FanOutJob extends ScheduledJob {
       },
       targets: [new targets.SqsQueue(props.platform.failureInbox)],
     });
+
+    if (props.alarms?.enabled !== false) {
+      const period = props.alarms?.period ?? Duration.minutes(5);
+      const machine = this.stateMachine;
+      this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsAlarm', {
+        alarmName: `${stack.stackName}-${this.jobName}-executions`,
+        alarmDescription:
+          `Fan-out job '${this.jobName}': an execution failed, timed out or was aborted within ${period.toMinutes()} minutes. ` +
+          "Read the failure inbox (cdk-jobs failures) and the job's run history; the execution's log group has each state's events.",
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+          usingMetrics: {
+            failed: machine.metricFailed({ period }),
+            timedOut: machine.metricTimedOut({ period }),
+            aborted: machine.metricAborted({ period }),
+          },
+          label: 'ExecutionsFailed + ExecutionsTimedOut + ExecutionsAborted',
+          period,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      props.platform.notify(this.executionsAlarm);
+    }
   }
 }
 

@@ -296,7 +296,7 @@ class Phases<P, I extends FanOutItem, R, S> {
       started = await startExecution(client, stateMachineArn, name, input);
     }
     logger.info('started the execution', { executionName: name, executionArn: started.executionArn });
-    return { job, slot, status: started.status ?? 'STARTED', executionArn: started.executionArn, executionName: name };
+    return { job, slot, executionArn: started.executionArn, executionName: name, ...endedRun(started) };
   }
 
   // ---- plan -------------------------------------------------------------------------------------
@@ -517,17 +517,43 @@ class Phases<P, I extends FanOutItem, R, S> {
 
 let sharedSfn: SFNClient | undefined;
 
+interface Started {
+  readonly executionArn?: string;
+  readonly alreadyExists: boolean;
+  readonly status?: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * The run's status when the execution already ended (local mode runs it before answering): the
+ * finish's status, or why the plan stopped it, or FAILED with the execution's error. `STARTED` otherwise.
+ */
+function endedRun(started: Started): { status: string; reason?: string } {
+  if (started.status === undefined) return { status: 'STARTED' };
+  const output = isRecord(started.output) ? started.output : {};
+  const finish = isRecord(output.finish) ? output.finish : undefined;
+  const plan = isRecord(output.plan) ? output.plan : undefined;
+  if (started.status === 'SUCCEEDED' && typeof finish?.status === 'string') return { status: finish.status };
+  if (started.status === 'SUCCEEDED' && typeof plan?.next === 'string' && plan.next !== 'RUN') {
+    return { status: plan.next, ...(typeof plan.reason === 'string' ? { reason: plan.reason } : {}) };
+  }
+  if (started.status === 'SUCCEEDED') return { status: 'SUCCEEDED' };
+  return { status: 'FAILED', reason: `${started.error ?? 'States.Runtime'}: ${started.cause ?? ''}`.slice(0, 1024) };
+}
+
 /** Starts an execution through local mode's hook when installed, else through Step Functions. */
 async function startExecution(
   client: SFNClient | undefined,
   stateMachineArn: string,
   name: string,
   input: unknown,
-): Promise<{ executionArn?: string; alreadyExists: boolean; status?: string }> {
+): Promise<Started> {
   const hook = (globalThis as Record<symbol, unknown>)[Symbol.for(LOCAL_START_EXECUTION_KEY)];
   if (typeof hook === 'function') {
     const out = await (hook as LocalStartExecution)({ stateMachineArn, name, input });
-    return { executionArn: out.executionArn, alreadyExists: out.alreadyExists === true, ...(out.status ? { status: out.status } : {}) };
+    return { ...out, alreadyExists: out.alreadyExists === true };
   }
   const sdk = await import('@aws-sdk/client-sfn');
   const sfn = client ?? (sharedSfn ??= new sdk.SFNClient(sdkRetryConfig()));

@@ -24,7 +24,15 @@ export type LocalStartExecution = (request: {
   readonly stateMachineArn: string;
   readonly name: string;
   readonly input: unknown;
-}) => Promise<{ readonly executionArn: string; readonly alreadyExists?: boolean; readonly status?: string; readonly output?: unknown }>;
+}) => Promise<{
+  readonly executionArn: string;
+  readonly alreadyExists?: boolean;
+  /** Local mode runs the execution before answering: its status (`SUCCEEDED`, `FAILED`), output and error. */
+  readonly status?: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}>;
 
 /** Step Functions limits the construct checks at synth time. */
 export const FanOutLimits = {

@@ -141,3 +141,55 @@ describe('FanOutJob validation', () => {
     expect(build(props as Partial<FanOutJobProps>)).toThrow(message);
   });
 });
+
+describe('FanOutJob executions alarm', () => {
+  it('alarms on failed, timed-out and aborted executions, notifying the platform topic', () => {
+    const stack = createStack();
+    const platform = new JobPlatform(stack, 'Platform');
+    new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'TestStack-fan-executions',
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)' }),
+        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut', Namespace: 'AWS/States' }) }) }),
+      ]),
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('PlatformAlarmTopic') }],
+    });
+  });
+});
+
+describe('FanOutJob with -c schedules=disabled', () => {
+  it('disables its schedule, as for every scheduled job', () => {
+    const stack = createStack(createApp({ context: { schedules: 'disabled' } }));
+    const platform = new JobPlatform(stack, 'Platform');
+    const job = new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    expect(job.enabled).toBe(false);
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'fan', State: 'DISABLED' });
+  });
+
+  it('adds its state machine, role, policies, log group, rule and alarm to the resource count', () => {
+    const count = (withFanOut: boolean) => {
+      const stack = createStack();
+      const platform = new JobPlatform(stack, 'Platform');
+      if (withFanOut) new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+      return Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+    };
+    // The job's own 7 (role, policy, log group, function, invoke config, schedule, health alarm), plus
+    // state machine, its role, default and distributed-map policies, execution log group, rule and
+    // executions alarm (14 a job), and with the first fan-out job the platform's bucket and its policy.
+    // (The rule's statement joins the inbox's existing queue policy.)
+    expect(count(true) - count(false)).toBe(16);
+  });
+});
+
+describe('FanOutJob in an app without the ResultWriterV2 feature flag', () => {
+  it('still writes the map results to S3 (the map output stays small)', () => {
+    const stack = createStack(createApp({ context: { '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': false } }));
+    const platform = new JobPlatform(stack, 'Platform');
+    new FanOutJob(stack, 'Fan', { platform, schedule: DAILY, entry: FIXTURE });
+    const map = definitionOf(Template.fromStack(stack)).States.Map;
+    expect(map.ResultWriter).toMatchObject({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { Prefix: 'fan-out/fan/results' } });
+  });
+});

@@ -13,6 +13,10 @@
  *   `DDBStreamBatchInfo` (stream, shard, sequence range, batch size). It holds no records: a
  *   redrive reads the batch from the stream again.
  *
+ * - **execution** of a fan-out job (its Step Functions execution failed, timed out or was aborted;
+ *   the `FanOutJob`'s EventBridge rule): the body is the "Step Functions Execution Status Change"
+ *   event, whose `detail.input` is the job event the execution started with.
+ *
  * Each becomes one row: job, slot, layer, error, attempts, age, and the original event (or the
  * stream batch) and function to re-invoke. Pure.
  */
@@ -161,6 +165,25 @@ export function normaliseFailure(message: InboxMessage): InboxFailure {
   }
 
   const parsed = parseJson(message.body);
+  // A fan-out job's failed, timed-out or aborted execution (the FanOutJob's EventBridge rule).
+  if (isRecord(parsed) && parsed['detail-type'] === 'Step Functions Execution Status Change' && isRecord(parsed.detail)) {
+    const detail = parsed.detail;
+    const event = typeof detail.input === 'string' ? parseJson(detail.input) : undefined;
+    const job = jobOf(event);
+    const slot = slotOf(event);
+    const cause = [text(detail.error), text(detail.cause)].filter((part) => part !== undefined).join(': ');
+    const stoppedAt = typeof detail.stopDate === 'number' ? detail.stopDate : undefined;
+    return {
+      ...base,
+      ...(base.sentAt === undefined && stoppedAt !== undefined ? { sentAt: stoppedAt } : {}),
+      ...(job ? { job } : {}),
+      ...(slot ? { slot } : {}),
+      layer: 'execution',
+      error: errorText(`Execution${typeof detail.status === 'string' ? ` ${detail.status}` : ''}`, `${text(detail.executionArn) ?? 'an execution'}${cause ? `: ${cause}` : ''}`),
+      ...(typeof detail.status === 'string' ? { condition: detail.status } : {}),
+      ...(event !== undefined ? { event } : {}),
+    };
+  }
   // An event source mapping's on-failure record for a DynamoDB stream batch.
   if (isRecord(parsed) && isRecord(parsed.requestContext) && isRecord(parsed.DDBStreamBatchInfo)) {
     return streamFailure(base, parsed, parsed.requestContext, parsed.DDBStreamBatchInfo);

@@ -5,7 +5,11 @@
  * is run right after the invocation that asked for it. Interpreting the answers is pure.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { LocalExecutions } from '../local/local-executions';
 import { installLocalInvokeHook, LocalLambda, type InvocationResult } from '../local/local-lambda';
+import { localClientConfig } from '../local/moto-server';
 import type { LocalFunction, LocalStackFile } from '../local/local-stack';
 
 /** What an invocation gave. */
@@ -88,7 +92,8 @@ export function reportFromLambda(
 
 /**
  * Whether a re-invoke fixed the failure, so its inbox message may be deleted: the run SUCCEEDED,
- * continued (its continuation owns the slot now), or the slot had already succeeded. A run that
+ * continued (its continuation owns the slot now), a fan-out job's execution STARTED (it owns the
+ * slot now; a failure of it reaches the inbox again), or the slot had already succeeded. A run that
  * failed, was skipped (paused, overlap) or found the slot still running is not fixed.
  */
 export function fixedByReinvoke(report: InvocationReport): boolean {
@@ -98,6 +103,7 @@ export function fixedByReinvoke(report: InvocationReport): boolean {
   switch (outcome.status) {
     case 'SUCCEEDED':
     case 'CONTINUED':
+    case 'STARTED':
       return true;
     case 'DUPLICATE':
       return outcome.reason === 'already SUCCEEDED';
@@ -132,17 +138,38 @@ export interface LocalJobInvokerOptions {
 export class LocalJobInvoker implements JobInvoker {
   readonly where = 'local' as const;
   private readonly lambda: LocalLambda;
+  private readonly stack: LocalStackFile;
 
   constructor(stack: LocalStackFile, options: LocalJobInvokerOptions = {}) {
+    this.stack = stack;
     this.lambda = new LocalLambda({ stack, output: options.output ?? (() => undefined) });
+  }
+
+  /** Runs a fan-out job's execution in this process when its function starts one (clients made on demand). */
+  private installExecutions(): () => void {
+    if (Object.keys(this.stack.stateMachines ?? {}).length === 0) return () => undefined;
+    const config = localClientConfig(this.stack.endpoint, this.stack.region);
+    const s3 = new S3Client(config);
+    const sqs = new SQSClient(config);
+    const uninstall = new LocalExecutions({ stack: this.stack, lambda: this.lambda, s3, sqs }).install();
+    return () => {
+      uninstall();
+      s3.destroy();
+      sqs.destroy();
+    };
   }
 
   async invoke(functionArn: string, event: unknown): Promise<InvocationReport> {
     const fn = this.lambda.find(functionArn);
     const continuations: Array<{ readonly target: string; readonly event: unknown }> = [];
-    const restore = installLocalInvokeHook(async (target, next) => {
+    const restoreHook = installLocalInvokeHook(async (target, next) => {
       continuations.push({ target, event: next });
     });
+    const restoreExecutions = this.installExecutions();
+    const restore = () => {
+      restoreExecutions();
+      restoreHook();
+    };
     try {
       let result: InvocationResult = await this.lambda.invoke(fn, event);
       let invocations = 1;

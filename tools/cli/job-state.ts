@@ -39,6 +39,10 @@ export interface RunRow {
   readonly reason?: string;
   readonly duplicates?: number;
   readonly continuations?: number;
+  /** A fan-out run's item counts (`planned`, `alreadyDone`, `succeeded`, `failed`). */
+  readonly counts?: Readonly<Record<string, number>>;
+  /** A fan-out run's failed item keys (the first ones the run record keeps). */
+  readonly failedItems?: readonly string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -90,10 +94,16 @@ export function runRow(item: Record<string, unknown>): RunRow {
     manual,
     trigger: manual ? 'manual' : slot.includes('#') ? 'one-time' : 'scheduled',
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    ...(isCounts(item.counts) ? { counts: item.counts } : {}),
+    ...(Array.isArray(item.failedItems) ? { failedItems: item.failedItems.filter((k): k is string => typeof k === 'string') } : {}),
     ...(error && typeof error === 'object'
       ? { error: { name: str(error.name) ?? 'Error', message: str(error.message) ?? '' } }
       : {}),
   } as RunRow;
+}
+
+function isCounts(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'number');
 }
 
 function store(doc: DynamoDBDocumentClient, tableName: string): JobStateStore {

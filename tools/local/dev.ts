@@ -8,6 +8,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { installClock, realClock, SimulatedClock, type Clock } from './clock';
 import { readCloudAssembly, synthesize, type StackArtifact } from './cloud-assembly';
 import { EventSourceRunner } from './event-sources';
 import { DevOptionError, jsonSummary, parseDuration, parseFrom, parseKeep, parseUntil, runLine, summaryTable } from './dev-report';
+import { executionLine, LocalExecutions } from './local-executions';
 import { installLocalInvokeHook, LocalLambda, terminalStream, writeTerminal } from './local-lambda';
 import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
@@ -260,9 +262,22 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
     };
     const clients = { scheduler: new SchedulerClient(config), sqs: new SQSClient(config), sns: new SNSClient(config) };
     const streams = new DynamoDBStreamsClient(config);
+    const s3 = new S3Client(config);
     restore.push(() => {
-      for (const client of [clients.scheduler, clients.sqs, clients.sns, streams]) client.destroy();
+      for (const client of [clients.scheduler, clients.sqs, clients.sns, streams, s3]) client.destroy();
     });
+    // Fan-out jobs: their state machines run in-process, on the definition the stack synthesized.
+    const executions = new LocalExecutions({
+      stack,
+      lambda,
+      s3,
+      sqs: clients.sqs,
+      onEvent: (execution, event) => {
+        const line = executionLine(execution, event);
+        if (line) live(line);
+      },
+    });
+    restore.push(executions.install());
 
     // Stream readers take their position now, as the mappings would at deploy: seeded data is delivered.
     const eventSources = new EventSourceRunner({

@@ -116,6 +116,15 @@ export interface LocalEventSource {
   readonly filterPatterns: readonly string[];
 }
 
+/** A Step Functions state machine of the template: local mode runs its resolved definition in-process. */
+export interface LocalStateMachine {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** The `DefinitionString`, every reference resolved to local names. */
+  readonly definition: string;
+}
+
 /** The contents of `.local/<stack>.json`. */
 export interface LocalStackFile {
   readonly format: typeof LOCAL_STACK_FORMAT;
@@ -141,6 +150,8 @@ export interface LocalStackFile {
   readonly schedules: Readonly<Record<string, LocalSchedule>>;
   /** Event source mappings by logical id (absent in records written before they were emulated). */
   readonly eventSources?: Readonly<Record<string, LocalEventSource>>;
+  /** State machines by logical id (absent in records written before they were emulated). */
+  readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
   /** Job name -> its function's logical id and (when it has one) its schedule's logical id. */
   readonly jobs: Readonly<Record<string, { readonly functionLogicalId: string; readonly scheduleLogicalId?: string }>>;
   /**

@@ -31,7 +31,7 @@ import { CreateQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/clie
 import { join } from 'node:path';
 import { functionCodeDir, type StackArtifact } from './cloud-assembly';
 import type { localClientConfig } from './moto-server';
-import type { LocalEventSource, LocalFunction, LocalResource, LocalSchedule, LocalStackFile } from './local-stack';
+import type { LocalEventSource, LocalFunction, LocalResource, LocalSchedule, LocalStackFile, LocalStateMachine } from './local-stack';
 import { LOCAL_STACK_FORMAT } from './local-stack';
 import {
   describeResource,
@@ -294,6 +294,7 @@ const EMULATED_TYPES = new Set([
   'AWS::SES::ConfigurationSet',
   'AWS::Lambda::EventInvokeConfig',
   'AWS::Lambda::EventSourceMapping',
+  'AWS::StepFunctions::StateMachine',
 ]);
 
 /**
@@ -316,6 +317,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
   const schedules: Record<string, LocalSchedule> = {};
   const invokeConfigs: EventInvokeConfigSpec[] = [];
   const eventSources: Record<string, LocalEventSource> = {};
+  const stateMachines: Record<string, LocalStateMachine> = {};
   const all = template.Resources ?? {};
 
   for (const id of dependencyOrder(template)) {
@@ -459,6 +461,14 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
           eventSources[id] = eventSourceSpec(id, props, fn?.logicalId);
           break;
         }
+        case 'AWS::StepFunctions::StateMachine': {
+          // Not created in the emulator (its Lambda tasks would need Docker): local mode runs the
+          // resolved definition itself (tools/local/state-machine.ts).
+          const definition = props.DefinitionString;
+          if (typeof definition !== 'string') throw new ProvisioningError(`resource ${id} (${type}): DefinitionString did not resolve to a string`);
+          stateMachines[id] = { logicalId: id, name: identity.name ?? id, arn: identity.arn ?? identity.ref, definition };
+          break;
+        }
         case 'AWS::SES::EmailIdentity': {
           await ignoreIf(['AlreadyExistsException'], () => clients.sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: identity.ref })));
           provisioned = true;
@@ -530,6 +540,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<LocalSt
     functions,
     schedules,
     eventSources,
+    stateMachines,
     jobs: jobIndex(functions, schedules),
   };
 }

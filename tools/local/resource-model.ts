@@ -125,6 +125,11 @@ export function describeResource(logicalId: string, type: string, props: Props, 
       const scheduleArn = arn(pseudo, 'scheduler', `schedule/${group}/${name}`);
       return { ref: name, name, arn: scheduleArn, attributes: { Arn: scheduleArn } };
     }
+    case 'AWS::StepFunctions::StateMachine': {
+      const name = named('StateMachineName', 80);
+      const machineArn = arn(pseudo, 'states', `stateMachine:${name}`);
+      return { ref: machineArn, name, arn: machineArn, attributes: { Arn: machineArn, Name: name } };
+    }
     case 'AWS::CloudWatch::Alarm': {
       const name = named('AlarmName', 255);
       const alarmArn = arn(pseudo, 'cloudwatch', `alarm:${name}`);

@@ -249,6 +249,18 @@ describe('defineFanOutJob: a job event starts the execution', () => {
     await expect(handler(scheduled('fan-start'))).resolves.toMatchObject({ status: 'DUPLICATE', reason: 'already SUCCEEDED' });
   });
 
+  it('starts a catch-up or a manual run under its own name, so it never collides with the scheduled execution', async () => {
+    const { handler } = job('fan-catch-up', 2, { spec: { sfn: new SFNClient({}) } });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x` });
+    const catchUp = await handler({ ...scheduled('fan-catch-up'), trigger: 'catch-up' });
+    expect((catchUp as { executionName: string }).executionName).toMatch(/^fan-catch-up-20260301T030000000Z-r[0-9a-z]+$/);
+    const manual = await handler({ job: 'fan-catch-up', manual: true, payload: { tag: 'x' } });
+    expect(manual).toMatchObject({ status: 'STARTED', executionName: expect.stringMatching(/^fan-catch-up-\d{8}T\d{9}Z-r[0-9a-z]+$/) });
+    // The manual run's slot is pinned in the execution's input, so its plan sees the same slot.
+    const input = JSON.parse(String(sfn.commandCalls(StartExecutionCommand)[1].args[0].input.input)) as { scheduledTime: string };
+    expect((manual as { slot: string }).slot).toBe(input.scheduledTime);
+  });
+
   it('starts a failed slot again under a new name when its execution exists', async () => {
     const { handler, manifests } = job('fan-restart', 2, { failing: new Set(['part-000']), spec: { sfn: new SFNClient({}) } });
     currentManifests = manifests;

@@ -102,6 +102,8 @@ describe('run', () => {
     expect(runExitCode({ mode: 'async', ok: true, statusCode: 202 })).toBe(0);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'SUCCEEDED' } })).toBe(0);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'CONTINUED' } })).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'STARTED', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sm:x' } })).toBe(0);
+    expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'PARTIAL' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'SKIPPED', reason: 'overlap' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: true, result: { status: 'DUPLICATE' } })).toBe(1);
     expect(runExitCode({ mode: 'sync', ok: false, error: { type: 'E', message: 'm' } })).toBe(1);
@@ -161,6 +163,30 @@ describe('history and pause', () => {
         'SLOT                      STATUS   ATTEMPT  TRIGGER    DURATION  ERROR / REASON',
         '2026-03-27T01:30:00.000Z  SKIPPED  1        scheduled  -         paused',
         '2026-03-26T01:30:00.000Z  FAILED   3        scheduled  2.5 s     Error: boom',
+      ].join('\n'),
+    );
+  });
+
+  it('prints a fan-out run as PARTIAL with its items, done and failed', () => {
+    expect(
+      renderHistory('recs', [
+        {
+          slot: '2026-03-27T03:00:00.000Z',
+          status: 'PARTIAL',
+          manual: false,
+          trigger: 'scheduled',
+          attempt: 1,
+          durationMs: 65_000,
+          counts: { planned: 40, alreadyDone: 0, succeeded: 32, failed: 8 },
+          failedItems: ['p04', 'p05', 'p06', 'p07', 'p20', 'p21', 'p22', 'p23'],
+        },
+        { slot: '2026-03-26T03:00:00.000Z', status: 'SUCCEEDED', manual: false, trigger: 'scheduled', attempt: 1, durationMs: 1000, counts: { planned: 40, succeeded: 40, failed: 0 } },
+      ]),
+    ).toBe(
+      [
+        'SLOT                      STATUS     ATTEMPT  TRIGGER    DURATION    ERROR / REASON',
+        '2026-03-27T03:00:00.000Z  PARTIAL    1        scheduled  1 min 05 s  items 32/40 done, 8 failed: p04, p05, p06 +5',
+        '2026-03-26T03:00:00.000Z  SUCCEEDED  1        scheduled  1.0 s       items 40/40 done',
       ].join('\n'),
     );
   });

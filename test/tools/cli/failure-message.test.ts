@@ -18,6 +18,30 @@ const event = {
 };
 
 describe('normaliseFailure', () => {
+  it("reads a fan-out job's failed execution: the Step Functions status-change event, its input the job event", () => {
+    const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:Jobs-weekly-cleanup:weekly-cleanup-20260301T020000000Z';
+    const failure = normaliseFailure(
+      message(
+        JSON.stringify({
+          'detail-type': 'Step Functions Execution Status Change',
+          source: 'aws.states',
+          detail: { executionArn, status: 'TIMED_OUT', input: JSON.stringify(event), error: 'States.Timeout', cause: null, stopDate: 1_790_000_000_500 },
+        }),
+      ),
+    );
+    expect(failure).toEqual({
+      messageId: 'm-1',
+      receiptHandle: 'r-1',
+      sentAt: 1_790_000_000_000,
+      job: 'weekly-cleanup',
+      slot: '2026-03-01T02:00:00.000Z',
+      layer: 'execution',
+      error: `Execution TIMED_OUT: ${executionArn}: States.Timeout`,
+      condition: 'TIMED_OUT',
+      event,
+    });
+  });
+
   it('reads a Scheduler dead-letter message: body = target input, attributes = why', () => {
     const failure = normaliseFailure(
       message(JSON.stringify(event), {

@@ -50,6 +50,8 @@ describe('runOutcomeOf and fixedByReinvoke', () => {
     [{ status: 'CONTINUED' }, true],
     [{ status: 'DUPLICATE', reason: 'already SUCCEEDED' }, true],
     [{ status: 'DUPLICATE', reason: 'already RUNNING (until 2026-03-01T02:16:00.000Z)' }, false],
+    [{ status: 'STARTED', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sm:x' }, true],
+    [{ status: 'PARTIAL' }, false],
     [{ status: 'DUPLICATE', reason: 'already SKIPPED' }, false],
     [{ status: 'SKIPPED', reason: 'paused' }, false],
     [{ status: 'SKIPPED', reason: 'overlap' }, false],

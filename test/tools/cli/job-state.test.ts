@@ -197,3 +197,11 @@ describe('table adapters', () => {
     await expect(setPaused(doc, 'T', { job: 'a', paused: true, by: 'x', at: new Date() })).rejects.toThrow('throttled');
   });
 });
+
+describe('runRow of a fan-out run', () => {
+  it('keeps the item counts and the failed items', () => {
+    expect(
+      runRow({ pk: 'JOB#recs', sk: 'RUN#2026-03-27T03:00:00.000Z', status: 'PARTIAL', counts: { planned: 40, succeeded: 32, failed: 8 }, failedItems: ['p04', 'p05'] }),
+    ).toMatchObject({ status: 'PARTIAL', counts: { planned: 40, succeeded: 32, failed: 8 }, failedItems: ['p04', 'p05'] });
+  });
+});

@@ -271,6 +271,36 @@ describe('provisionStack against moto', () => {
     expect(second.resources.Inbox.ref).toBe(first.resources.Inbox.ref);
   });
 
+  it('records a state machine with its definition resolved to local names (local mode runs it in-process)', async () => {
+    const withMachine: CfnTemplate = {
+      ...template,
+      Resources: {
+        ...template.Resources,
+        Machine: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            StateMachineName: 'Jobs-fan',
+            RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
+            DefinitionString: {
+              'Fn::Join': ['', ['{"StartAt":"Plan","States":{"Plan":{"Type":"Task","Resource":"', { 'Fn::GetAtt': ['Fn', 'Arn'] }, '","Parameters":{"Bucket":"', { Ref: 'LogsBucket' }, '"},"End":true}}}']],
+            },
+          },
+        },
+      },
+    };
+    const stack = await provisionStack({ stack: artifact(withMachine), assemblyDir: '/nowhere', endpoint: moto.endpoint.url, region: 'us-east-1', clients: provisionClients(moto.config()) });
+    const machineArn = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:Jobs-fan`;
+    expect(stack.stateMachines).toEqual({
+      Machine: {
+        logicalId: 'Machine',
+        name: 'Jobs-fan',
+        arn: machineArn,
+        definition: `{"StartAt":"Plan","States":{"Plan":{"Type":"Task","Resource":"${stack.functions.Fn.arn}","Parameters":{"Bucket":"${stack.resources.LogsBucket.ref}"},"End":true}}}`,
+      },
+    });
+    expect(stack.resources.Machine).toMatchObject({ type: 'AWS::StepFunctions::StateMachine', ref: machineArn, provisioned: false });
+  });
+
   it('names the resource whose reference cannot be resolved', async () => {
     const broken: CfnTemplate = {
       Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Nowhere', 'Arn'] } } } } },

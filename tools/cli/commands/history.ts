@@ -1,6 +1,7 @@
 /**
  * `cdk-jobs history <job> [--limit 20]`: the job's newest run records (`RUN#<slot>`, newest first):
- * status, attempt, trigger, duration, and the error or the reason it was skipped.
+ * status (PARTIAL for a fan-out run with failed items), attempt, trigger, duration, a fan-out run's
+ * items (done, failed and which), and the error or the reason it was skipped.
  */
 import type { Command } from 'commander';
 import { parseCount } from '../args';
@@ -19,9 +20,20 @@ export function renderHistory(job: string, rows: readonly RunRow[]): string {
       r.attempt !== undefined ? String(r.attempt) : '-',
       r.trigger,
       formatDuration(r.durationMs),
-      r.error ? truncate(`${r.error.name}: ${r.error.message}`, 80) : (r.reason ?? ''),
+      truncate([itemsText(r), r.error ? `${r.error.name}: ${r.error.message}` : r.reason].filter(Boolean).join('; '), r.counts ? 120 : 80),
     ]),
   );
+}
+
+/** A fan-out run's items: `items 32/40 done, 8 failed: p04, p05, p06 +5`. */
+function itemsText(r: RunRow): string | undefined {
+  if (!r.counts || r.counts.planned === undefined) return undefined;
+  const done = `items ${r.counts.succeeded ?? 0}/${r.counts.planned} done`;
+  if (!r.counts.failed) return done;
+  const keys = r.failedItems ?? [];
+  const shown = keys.slice(0, 3).join(', ');
+  const more = r.counts.failed - Math.min(3, keys.length);
+  return `${done}, ${r.counts.failed} failed${shown ? `: ${shown}${more > 0 ? ` +${more}` : ''}` : ''}`;
 }
 
 export function historyCommand(env: CommandEnv): Command {

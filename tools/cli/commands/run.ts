@@ -21,7 +21,8 @@ export function manualEvent(job: string, payload: unknown): JobEvent {
 }
 
 /**
- * 0 when the run did its work (SUCCEEDED, CONTINUED) or Lambda accepted it; else 1. For a past slot
+ * 0 when the run did its work (SUCCEEDED, CONTINUED), a fan-out job's execution STARTED, or Lambda accepted it; else 1
+ * (a fan-out run that ended PARTIAL left items undone: 1). For a past slot
  * (`--slot`), a slot that had already SUCCEEDED is done too (its run is a duplicate that did nothing). Pure.
  */
 export function runExitCode(report: InvocationReport, slot = false): ExitCodeValue {
@@ -30,7 +31,7 @@ export function runExitCode(report: InvocationReport, slot = false): ExitCodeVal
   if (slot) return fixedByReinvoke(report) ? ExitCode.OK : ExitCode.FAILED;
   const outcome = runOutcomeOf(report.result);
   if (!outcome) return ExitCode.OK;
-  return outcome.status === 'SUCCEEDED' || outcome.status === 'CONTINUED' ? ExitCode.OK : ExitCode.FAILED;
+  return outcome.status === 'SUCCEEDED' || outcome.status === 'CONTINUED' || outcome.status === 'STARTED' ? ExitCode.OK : ExitCode.FAILED;
 }
 
 /** The human lines of `cdk-jobs run`. Pure. */
@@ -67,7 +68,7 @@ export function runCommand(env: CommandEnv): Command {
     .addHelpText(
       'after',
       "\nExamples:\n  npx cdk-jobs run weekly-log-cleanup\n  npx cdk-jobs run weekly-log-cleanup --wait --payload '{\"olderThanDays\":7}'\n  npx cdk-jobs run weekly-log-cleanup --local\n  npx cdk-jobs run weekly-log-cleanup --slot 2026-11-01T03:00:00Z --wait\n\n" +
-        'Exit codes: 0 started (or, waited for, SUCCEEDED/CONTINUED; with --slot, also a slot that had already SUCCEEDED), 1 the run failed, was skipped or was not accepted,\n' +
+        'Exit codes: 0 started (or, waited for, SUCCEEDED/CONTINUED, or a fan-out execution STARTED; with --slot, also a slot that had already SUCCEEDED), 1 the run failed, was skipped or was not accepted,\n' +
         '2 unknown job, bad --payload, or a --slot that is not a past slot of the job\'s schedule, 3 platform not found.',
     )
     .action(async (name: string, options: Record<string, unknown>) => {
