@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SeedContext } from '../../runtime/testing';
-import { customerIndexAttributes } from '../daily-recommendations/shards';
+import { customerIndexAttributes } from './customer-shard';
 import { BusinessEnv, type Order } from './orders';
 import { consecutiveDays, startOfUtcDay } from './period';
 
