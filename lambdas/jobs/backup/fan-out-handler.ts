@@ -2,6 +2,19 @@
  * The backup in fan-out mode, for source buckets too large for one continuing Lambda: declare it
  * with `FanOutJob` (see `fan-out.ts` for the partitions and guarantees). Plan: the partitions of
  * the sources; work: one batch of partitions backed up incrementally; finish: the night's manifest.
+ *
+ * ```ts
+ * const backup = new FanOutJob(this, 'BucketBackupFanOut', {
+ *   platform,
+ *   schedule: ScheduleExpression.expression('cron(0 0 * * ? *)', TimeZone.ETC_UTC),
+ *   entry: 'lambdas/jobs/backup/fan-out-handler.ts',
+ *   payload: { sources: [{ bucket: source.bucketName, prefix: 'data/' }], bucket: backupBucket.bucketName, partitionDepth: 2 },
+ *   maxConcurrency: 20,
+ *   maxItemsPerBatch: 1,
+ * });
+ * source.grantRead(backup);
+ * backupBucket.grantReadWrite(backup);
+ * ```
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';

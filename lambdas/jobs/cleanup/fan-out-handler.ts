@@ -3,6 +3,19 @@
  * `FanOutJob` (see `fan-out.ts` for the partitions and guarantees). Plan: the date partitions of the
  * configured prefixes; work: one batch of partitions cleaned with the single-Lambda mode's rule;
  * finish: the run's totals.
+ *
+ * ```ts
+ * const cleanup = new FanOutJob(this, 'LogCleanupFanOut', {
+ *   platform,
+ *   schedule: ScheduleExpression.expression('cron(0 2 ? * SUN *)', TimeZone.ETC_UTC),
+ *   entry: 'lambdas/jobs/cleanup/fan-out-handler.ts',
+ *   payload: { olderThanDays: 30, prefixes: ['logs/'], keyDatePattern: LOG_KEY_DATE_PATTERN, partitionDepth: 4 },
+ *   maxConcurrency: 50,     // one day prefix per batch, each at S3's 3,500 deletes/s
+ *   maxItemsPerBatch: 1,
+ *   environment: { LOGS_BUCKET_NAME: logsBucket.bucketName },
+ * });
+ * logsBucket.grantReadWrite(cleanup);
+ * ```
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { defineFanOutJob } from '../../runtime';
