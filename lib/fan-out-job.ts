@@ -148,6 +148,10 @@ export class FanOutJob extends ScheduledJob {
     const stateMachineName = jobFunctionName(stack.stackName, this.jobName);
     const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [stateMachineArn] });
+    // To close the record of a run whose execution ended without finishing (aborted), the function reads its status.
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
+    acknowledgeWildcardResource(this, executions, "states:DescribeExecution on the executions of the job's own state machine, whose names carry the slot of each run, known only at run time.");
     if (fn instanceof lambda.Function) {
       fn.addEnvironment(FanOutEnv.BUCKET_NAME, this.bucket.bucketName);
       fn.addEnvironment(FanOutEnv.STATE_MACHINE_ARN, stateMachineArn);

@@ -20,7 +20,9 @@ import {
   executionName,
   FanOutEnv,
   JobEnv,
+  LOCAL_DESCRIBE_EXECUTION_KEY,
   LOCAL_START_EXECUTION_KEY,
+  type LocalDescribeExecution,
   type FanOutStartOutput,
   type LocalStartExecution,
   manifestKey,
@@ -278,6 +280,7 @@ class Phases<P, I extends FanOutItem, R, S> {
     // A manual run without a slot gets "now"; pin it so the execution's plan sees the same slot.
     const input = { ...raw, scheduledTime: event.scheduledTime.toISOString() };
     const logger = new Logger({ serviceName: job, persistentKeys: { job, slot } });
+    await this.releaseEndedRun(job, slot, client, logger);
     // A scheduled delivery's execution is named after the slot: Step Functions starts a name once,
     // so a second delivery cannot start a second execution. A re-run asked for by slot (manual,
     // catch-up, redrive of a failed slot) gets a suffix, and the plan's slot claim decides.
@@ -297,6 +300,35 @@ class Phases<P, I extends FanOutItem, R, S> {
     }
     logger.info('started the execution', { executionName: name, executionArn: started.executionArn });
     return { job, slot, executionArn: started.executionArn, executionName: name, ...endedRun(started) };
+  }
+
+  /**
+   * A run record left RUNNING by an execution that ended without finishing (aborted, or its finish
+   * step's function crashed) would block the slot until its lease runs out: when that execution is
+   * no longer running, the record is closed as FAILED (conditional on the same attempt), so a re-run
+   * of the slot may start now.
+   */
+  private async releaseEndedRun(job: string, slot: string, client: SFNClient | undefined, logger: Logger): Promise<void> {
+    const record = await this.rt.store.getRun(job, slot);
+    const executionArn = record?.executionId;
+    if (record?.status !== 'RUNNING' || typeof executionArn !== 'string' || !executionArn.includes(':execution:')) return;
+    const status = await describeExecution(client, executionArn);
+    if (status === undefined || status === 'RUNNING' || status === 'PENDING_REDRIVE') return;
+    const at = this.now();
+    const closed = await this.rt.store.completeRun({
+      job,
+      slot,
+      attempt: Number(record.attempt ?? 1),
+      sequence: Number(record.sequence ?? 0),
+      status: 'FAILED',
+      finishedAt: at,
+      error: { name: 'ExecutionEnded', message: `job '${job}': execution ${executionArn} ended ${status} before it recorded the run` },
+      reason: 'execution ended',
+      expiresAt: expiresAt(at.getTime(), this.rt.config.runTtlDays),
+    });
+    if (!closed) return;
+    logger.warn('closed the run record of an execution that ended without finishing', { executionArn, executionStatus: status });
+    if (this.rt.config.overlap === 'skip') await this.lease(job, slot).release().catch(() => false);
   }
 
   // ---- plan -------------------------------------------------------------------------------------
@@ -517,6 +549,24 @@ class Phases<P, I extends FanOutItem, R, S> {
 
 let sharedSfn: SFNClient | undefined;
 
+async function sfnClient(client: SFNClient | undefined) {
+  const sdk = await import('@aws-sdk/client-sfn');
+  return { sdk, sfn: client ?? (sharedSfn ??= new sdk.SFNClient(sdkRetryConfig())) };
+}
+
+/** An execution's status through local mode's hook when installed, else Step Functions; undefined when unknown. */
+async function describeExecution(client: SFNClient | undefined, executionArn: string): Promise<string | undefined> {
+  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for(LOCAL_DESCRIBE_EXECUTION_KEY)];
+  if (typeof hook === 'function') return (await (hook as LocalDescribeExecution)(executionArn))?.status;
+  const { sdk, sfn } = await sfnClient(client);
+  try {
+    return (await sfn.send(new sdk.DescribeExecutionCommand({ executionArn }))).status;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
+    throw error;
+  }
+}
+
 interface Started {
   readonly executionArn?: string;
   readonly alreadyExists: boolean;
@@ -555,8 +605,7 @@ async function startExecution(
     const out = await (hook as LocalStartExecution)({ stateMachineArn, name, input });
     return { ...out, alreadyExists: out.alreadyExists === true };
   }
-  const sdk = await import('@aws-sdk/client-sfn');
-  const sfn = client ?? (sharedSfn ??= new sdk.SFNClient(sdkRetryConfig()));
+  const { sdk, sfn } = await sfnClient(client);
   try {
     const out = await sfn.send(new sdk.StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     return { executionArn: out.executionArn, alreadyExists: false };

@@ -19,6 +19,12 @@ export const FanOutEnv = {
  */
 export const LOCAL_START_EXECUTION_KEY = 'cdk-scheduled-jobs.local-start-execution';
 
+/** `Symbol.for(...)` key of local mode's `DescribeExecution` (the status of an execution it ran). */
+export const LOCAL_DESCRIBE_EXECUTION_KEY = 'cdk-scheduled-jobs.local-describe-execution';
+
+/** Local mode's `DescribeExecution`: the execution's status, or undefined when it does not know it. */
+export type LocalDescribeExecution = (executionArn: string) => Promise<{ readonly status: string } | undefined>;
+
 /** What local mode's `StartExecution` receives and returns. */
 export type LocalStartExecution = (request: {
   readonly stateMachineArn: string;

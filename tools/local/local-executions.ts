@@ -8,7 +8,7 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_START_EXECUTION_KEY, PlatformOutput, type LocalStartExecution } from '../../lib/contract';
+import { LOCAL_DESCRIBE_EXECUTION_KEY, LOCAL_START_EXECUTION_KEY, PlatformOutput, type LocalDescribeExecution, type LocalStartExecution } from '../../lib/contract';
 import type { LocalLambda } from './local-lambda';
 import type { LocalStackFile, LocalStateMachine } from './local-stack';
 import { parseDefinition, runStateMachine, type AslDefinition, type ExecutionEvent, type ExecutionResult } from './state-machine';
@@ -68,15 +68,28 @@ export class LocalExecutions {
     return { executionArn, status: done.status, output: done.output, ...(done.error ? { error: done.error } : {}), ...(done.cause !== undefined ? { cause: done.cause } : {}) };
   };
 
-  /** Installs {@link start} as the runtime's `StartExecution`; returns how to remove it. */
+  /** `DescribeExecution` of an execution started here: RUNNING until it ends, then its status. */
+  readonly describe: LocalDescribeExecution = async (executionArn) => {
+    const run = this.started.get(executionArn);
+    if (!run) return undefined;
+    const settled = await Promise.race([run.then((done) => done.status), Promise.resolve('RUNNING')]);
+    return { status: settled };
+  };
+
+  /** Installs {@link start} and {@link describe} as the runtime's `StartExecution` and `DescribeExecution`; returns how to remove them. */
   install(): () => void {
     const global = globalThis as unknown as Record<symbol, unknown>;
-    const key = Symbol.for(LOCAL_START_EXECUTION_KEY);
-    const previous = global[key];
-    global[key] = this.start;
+    const hooks: Array<[symbol, unknown]> = [
+      [Symbol.for(LOCAL_START_EXECUTION_KEY), this.start],
+      [Symbol.for(LOCAL_DESCRIBE_EXECUTION_KEY), this.describe],
+    ];
+    const previous = hooks.map(([key]) => global[key]);
+    for (const [key, hook] of hooks) global[key] = hook;
     return () => {
-      if (previous === undefined) delete global[key];
-      else global[key] = previous;
+      hooks.forEach(([key], i) => {
+        if (previous[i] === undefined) delete global[key];
+        else global[key] = previous[i];
+      });
     };
   }
 

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { manifestKey, type FanOutFinishOutput, type FanOutPlanOutput, type JobEvent } from '../../../lib/contract';
@@ -259,6 +259,35 @@ describe('defineFanOutJob: a job event starts the execution', () => {
     // The manual run's slot is pinned in the execution's input, so its plan sees the same slot.
     const input = JSON.parse(String(sfn.commandCalls(StartExecutionCommand)[1].args[0].input.input)) as { scheduledTime: string };
     expect((manual as { slot: string }).slot).toBe(input.scheduledTime);
+  });
+
+  it('closes the record of an execution that was aborted before it finished, so the slot can run again now', async () => {
+    const { handler, manifests } = job('fan-aborted', 2, { spec: { sfn: new SFNClient({}) } });
+    currentManifests = manifests;
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:sm:x';
+    // The first execution planned (the record is RUNNING with its ARN), then was stopped.
+    await handler({ phase: 'plan', event: scheduled('fan-aborted'), executionArn });
+    sfn.on(DescribeExecutionCommand, { executionArn }).resolves({ status: 'ABORTED' });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:again` });
+    await expect(handler({ ...scheduled('fan-aborted'), manual: true })).resolves.toMatchObject({ status: 'STARTED' });
+    expect(await runRecord('fan-aborted')).toMatchObject({
+      status: 'FAILED',
+      reason: 'execution ended',
+      error: { name: 'ExecutionEnded', message: `job 'fan-aborted': execution ${executionArn} ended ABORTED before it recorded the run` },
+    });
+    // The re-run's plan now claims the slot as attempt 2.
+    await expect(handler({ phase: 'plan', event: { ...scheduled('fan-aborted'), manual: true } })).resolves.toMatchObject({ next: 'RUN', run: { attempt: 2 } });
+  });
+
+  it('leaves the record of a still-running execution alone', async () => {
+    const { handler, manifests } = job('fan-running', 2, { spec: { sfn: new SFNClient({}) } });
+    currentManifests = manifests;
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:sm:y';
+    await handler({ phase: 'plan', event: scheduled('fan-running'), executionArn });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    await expect(handler(scheduled('fan-running'))).resolves.toMatchObject({ status: 'DUPLICATE', reason: expect.stringMatching(/^already RUNNING/) });
+    expect(await runRecord('fan-running')).toMatchObject({ status: 'RUNNING' });
   });
 
   it('starts a failed slot again under a new name when its execution exists', async () => {

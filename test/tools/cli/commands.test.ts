@@ -110,6 +110,13 @@ describe('run', () => {
     expect(runExitCode({ mode: 'async', ok: false, statusCode: 500 })).toBe(1);
   });
 
+  it('prints where a fan-out run goes on', () => {
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:Jobs-recs:recs-20260327T030000000Z-rabc';
+    expect(renderRun('recs', { mode: 'sync', ok: true, result: { job: 'recs', slot: '2026-03-27T03:00:00.000Z', status: 'STARTED', executionArn } })).toBe(
+      `recs: STARTED (manual run, slot 2026-03-27T03:00:00.000Z)\nthe fan-out run goes on in execution ${executionArn}; follow it with: cdk-jobs history recs`,
+    );
+  });
+
   it('prints the outcome', () => {
     expect(renderRun('report', { mode: 'async', ok: true, statusCode: 202 })).toBe(
       'report: started (Lambda accepted the manual run; it runs asynchronously). Follow it with: cdk-jobs history report',

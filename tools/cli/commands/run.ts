@@ -55,6 +55,10 @@ export function renderRun(job: string, report: InvocationReport, slot?: Date): s
   ].filter((d): d is string => d !== undefined);
   const lines = [`${job}: ${outcome.status} (${details.join(', ')})`];
   if (outcome.result !== undefined) lines.push(`result: ${JSON.stringify(outcome.result)}`);
+  const execution = (report.result as { executionArn?: unknown }).executionArn;
+  if (outcome.status === 'STARTED') {
+    lines.push(`the fan-out run goes on in execution ${typeof execution === 'string' ? execution : '(unknown)'}; follow it with: cdk-jobs history ${job}`);
+  }
   return lines.join('\n');
 }
 
