@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 /** Props of {@link BusinessData}. */
 export interface BusinessDataProps {
   /**
-   * A customer-managed key that encrypts both tables and the reports bucket.
+   * A customer-managed key that encrypts the tables and the reports bucket.
    * @default - AWS managed keys: `aws/dynamodb` for the tables, SSE-S3 for the bucket
    */
   readonly encryptionKey?: kms.IKey;
@@ -30,18 +30,26 @@ export interface BusinessDataProps {
 }
 
 /**
- * Orders, customers and reports.
+ * Orders, customers, recommendations and reports.
  *
  * - Orders: partition key `orderId`; index `byDay` (partition `orderDay` = `YYYY-MM-DD` in UTC, sort
  *   `createdAt` = ISO instant) projecting `customerId` and `lines`, so "the orders of day D" is one
  *   Query, oldest first, never a Scan. Point-in-time recovery on (the backup job exports it).
+ * - Orders, index `byCustomerShard` (partition `customerShard` = the customer's hash shard, sort
+ *   `customerOrder` = `<customerId>#<createdAt>`): a shard's orders grouped by customer, so the daily
+ *   recommendations read a customer-hash range one customer at a time. Writers of orders add both
+ *   attributes (`customerIndexAttributes` in `lambdas/jobs/daily-recommendations/shards.ts`).
  * - Customers: partition key `customerId`; the loyalty job keeps `points` and `awardedWeeks` there.
+ * - Recommendations: partition key `customerId`, one item per customer written by
+ *   `daily-recommendations`; TTL on `expiresAt`, so a customer without recent orders loses theirs.
  * - Reports: `reports/daily/*`, `reports/monthly/*`, and `report-state/*` for reports that continue
  *   in a new invocation (expired after 7 days); incomplete multipart uploads are aborted after 2 days.
  */
 export class BusinessData extends Construct {
   /** Name of the orders table's date index. */
   static readonly ORDERS_BY_DAY_INDEX = 'byDay';
+  /** Name of the orders table's customer-shard index. */
+  static readonly ORDERS_BY_CUSTOMER_SHARD_INDEX = 'byCustomerShard';
   /** Key prefix of the reports. */
   static readonly REPORTS_PREFIX = 'reports/';
   /** Key prefix of the resume state of reports continued across invocations. */
@@ -51,6 +59,7 @@ export class BusinessData extends Construct {
   readonly encryptionKey?: kms.IKey;
   readonly ordersTable: dynamodb.TableV2;
   readonly customersTable: dynamodb.TableV2;
+  readonly recommendationsTable: dynamodb.TableV2;
   readonly reportsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: BusinessDataProps = {}) {
@@ -76,6 +85,13 @@ export class BusinessData extends Construct {
           projectionType: dynamodb.ProjectionType.INCLUDE,
           nonKeyAttributes: ['customerId', 'lines'],
         },
+        {
+          indexName: BusinessData.ORDERS_BY_CUSTOMER_SHARD_INDEX,
+          partitionKey: { name: 'customerShard', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'customerOrder', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: ['customerId', 'createdAt', 'orderDay', 'lines'],
+        },
       ],
     });
 
@@ -84,6 +100,15 @@ export class BusinessData extends Construct {
       billing: dynamodb.Billing.onDemand(),
       encryption,
       pointInTimeRecoverySpecification,
+      removalPolicy,
+    });
+
+    this.recommendationsTable = new dynamodb.TableV2(this, 'RecommendationsTable', {
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      encryption,
+      pointInTimeRecoverySpecification,
+      timeToLiveAttribute: 'expiresAt',
       removalPolicy,
     });
 

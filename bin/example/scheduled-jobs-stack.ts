@@ -17,6 +17,7 @@ import { ArchiveJobs } from './archive-jobs';
 import { BusinessData } from './business-data';
 import { MaintenanceJobs } from './maintenance-jobs';
 import { ReportJobs } from './report-jobs';
+import { RecommendationJobs } from './recommendation-jobs';
 
 /** Props of {@link ScheduledJobsStack}. */
 export interface ScheduledJobsStackProps extends StackProps {
@@ -108,6 +109,7 @@ export class ScheduledJobsStack extends Stack {
     new ArchiveJobs(this, 'LogArchive', { platform: this.platform, logsBucket: this.logsBucket });
     const businessData = new BusinessData(this, 'BusinessData', { accessLogsBucket: this.accessLogsBucket });
     new ReportJobs(this, 'Reports', { platform: this.platform, data: businessData });
+    new RecommendationJobs(this, 'Recommendations', { platform: this.platform, data: businessData });
     new MaintenanceJobs(this, 'Maintenance', {
       platform: this.platform,
       tables: [businessData.ordersTable, businessData.customersTable],

@@ -29,6 +29,12 @@ export interface ListPagesInput {
   /** Start listing after this key (ignored when `continuationToken` is set). */
   readonly startAfter?: string;
   /**
+   * List only the objects directly under `prefix` up to this delimiter (usually `/`): the deeper
+   * levels, which S3 returns as common prefixes, are left out.
+   * @default undefined (every object under the prefix)
+   */
+  readonly delimiter?: string;
+  /**
    * Keys per page (S3 returns at most 1,000).
    * @default 1000
    */
@@ -61,6 +67,7 @@ export async function* listPages(s3: S3Client, input: ListPagesInput): AsyncGene
         MaxKeys: input.pageSize ?? 1000,
         ContinuationToken: token,
         StartAfter: first && token === undefined ? input.startAfter : undefined,
+        Delimiter: input.delimiter,
       }),
     );
     first = false;

@@ -209,13 +209,14 @@ export async function runBackup(ctx: JobContext<ParsedBackupPayload>, deps: Back
 }
 
 /**
- * Copies one source, page by page. Returns the key to continue after when the time ran short,
- * or undefined when the source is done.
+ * Copies one source (or, in fan-out mode, one partition of it), page by page. Returns the key to
+ * continue after when the time ran short, or undefined when the source is done. With a
+ * `delimiter`, only the objects directly under the prefix are compared and copied.
  */
-async function copySource(
-  ctx: JobContext<ParsedBackupPayload>,
+export async function copySource(
+  ctx: Pick<JobContext<ParsedBackupPayload>, 'payload' | 'logger'>,
   deps: BackupDeps,
-  source: { bucket: string; prefix: string },
+  source: { bucket: string; prefix: string; delimiter?: string },
   summary: SourceSummary,
   startAfter: string | undefined,
   timeIsShort: () => boolean,
@@ -228,6 +229,7 @@ async function copySource(
     bucket: payload.bucket,
     prefix: destinationKey(source.bucket, source.prefix),
     startAfter: startAfter === undefined ? undefined : destinationKey(source.bucket, startAfter),
+    delimiter: source.delimiter,
   })[Symbol.asyncIterator]();
   let copy = await copies.next();
   const fail = (key: string, error: unknown) => {
@@ -245,7 +247,7 @@ async function copySource(
     }
   };
 
-  for await (const page of listPages(deps.s3, { bucket: source.bucket, prefix: source.prefix, startAfter })) {
+  for await (const page of listPages(deps.s3, { bucket: source.bucket, prefix: source.prefix, startAfter, delimiter: source.delimiter })) {
     for (const object of page.objects) {
       summary.objects++;
       summary.bytes += object.size;
@@ -285,7 +287,8 @@ async function copySource(
   return undefined;
 }
 
-async function writeManifest(s3: S3Client, bucket: string, manifest: BackupManifest, latest: boolean): Promise<void> {
+/** Writes the manifest of its date (and, with `latest`, `manifests/latest.json`). */
+export async function writeManifest(s3: S3Client, bucket: string, manifest: BackupManifest, latest: boolean): Promise<void> {
   const Body = JSON.stringify(manifest, null, 2);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(manifest.date), Body, ContentType: 'application/json' }));
   if (latest) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LATEST_MANIFEST_KEY, Body, ContentType: 'application/json' }));

@@ -20,9 +20,9 @@ import { TaskPool } from '../../shared/concurrency';
 import { batchWriteAll } from '../../shared/dynamodb-batch';
 import type { BackoffOptions } from '../../shared/retry';
 import { deleteKeys, MAX_DELETE_KEYS, type FailedDelete } from '../../shared/s3-delete';
-import { listPages } from '../../shared/s3-listing';
+import { listPages, type ListedObject } from '../../shared/s3-listing';
 import type { CleanupPayload, TableCleanupTarget } from './payload';
-import { compileKeyDatePattern, computeCutoff, judge } from './rules';
+import { compileKeyDatePattern, computeCutoff, judge, type KeyDateReader } from './rules';
 import { ScheduledJobsError } from '../../runtime';
 
 /** What the job needs besides its context. */
@@ -43,7 +43,9 @@ export interface CleanupDeps {
   readonly backoff?: BackoffOptions;
 }
 
-type ParsedPayload = CleanupPayload & { bucket: string; dryRun: boolean; sampleSize: number; tables: TableCleanupTarget[] };
+/** The payload after `parseCleanupPayload`: defaults applied. */
+export type ParsedCleanupPayload = CleanupPayload & { bucket: string; dryRun: boolean; sampleSize: number; tables: TableCleanupTarget[] };
+type ParsedPayload = ParsedCleanupPayload;
 
 /** Progress carried from one invocation of a slot to the next. */
 export interface CleanupCheckpoint {
@@ -101,8 +103,8 @@ export class CleanupIncompleteError extends ScheduledJobsError {
 
 const SAMPLE_FAILURES = 20;
 
-/** Mutable counters of one invocation, seeded from the checkpoint. */
-class Progress {
+/** Mutable counters of one invocation (or of one fan-out batch), seeded from the checkpoint. */
+export class Progress {
   listed: number;
   deleted: number;
   bytes: number;
@@ -132,7 +134,7 @@ class Progress {
 }
 
 /** Buffers keys and sends a DeleteObjects whenever 1,000 are waiting, a few requests in flight. */
-class StreamingDeleter {
+export class StreamingDeleter {
   private buffer: string[] = [];
   private readonly pool: TaskPool;
 
@@ -165,6 +167,33 @@ class StreamingDeleter {
       this.progress.recordFailures(result.failed, true);
     });
   }
+}
+
+/** What {@link considerObject} needs besides the object. */
+export interface ObjectRule {
+  readonly cutoff: Date;
+  readonly keyDate?: KeyDateReader;
+  readonly payload: Pick<ParsedCleanupPayload, 'dryRun' | 'sampleSize'>;
+  readonly progress: Progress;
+  readonly deleter: StreamingDeleter;
+}
+
+/**
+ * The one rule both modes (one continuing Lambda, fan-out) apply to each listed object: a key
+ * outside `prefix` is never touched, whatever the listing says; an expired one is counted and,
+ * unless this is a dry run, handed to the deleter.
+ */
+export async function considerObject(object: ListedObject, prefix: string, rule: ObjectRule): Promise<void> {
+  if (!object.key.startsWith(prefix)) return;
+  const { progress } = rule;
+  progress.listed++;
+  const verdict = judge(object, rule.cutoff, rule.keyDate);
+  if (verdict === 'unmatched') progress.unmatched++;
+  if (verdict !== 'expired') return;
+  progress.deleted++;
+  progress.bytes += object.size;
+  if (progress.sampleKeys.length < rule.payload.sampleSize) progress.sampleKeys.push(object.key);
+  if (!rule.payload.dryRun) await rule.deleter.add(object.key);
 }
 
 function toDateValue(date: Date, format: TableCleanupTarget['dateFormat']): AttributeValue {
@@ -222,17 +251,7 @@ export async function runCleanup(
     const prefix = payload.prefixes[prefixIndex];
     let token = resume && prefixIndex === resume.prefixIndex ? resume.continuationToken : undefined;
     for await (const page of listPages(deps.s3, { bucket: payload.bucket, prefix, continuationToken: token })) {
-      for (const object of page.objects) {
-        if (!object.key.startsWith(prefix)) continue; // never outside the prefix, whatever the listing says
-        progress.listed++;
-        const verdict = judge(object, cutoff, keyDate);
-        if (verdict === 'unmatched') progress.unmatched++;
-        if (verdict !== 'expired') continue;
-        progress.deleted++;
-        progress.bytes += object.size;
-        if (progress.sampleKeys.length < payload.sampleSize) progress.sampleKeys.push(object.key);
-        if (!payload.dryRun) await deleter.add(object.key);
-      }
+      for (const object of page.objects) await considerObject(object, prefix, { cutoff, keyDate, payload, progress, deleter });
       worked = true;
       token = page.nextContinuationToken;
       if (token !== undefined && timeIsShort()) {

@@ -1,11 +1,13 @@
 /**
  * Local-mode demo data (`cdk-jobs dev`): orders for the 40 UTC days before local time starts, so the
- * daily and monthly reports and the weekly loyalty points have something to work on. Runs only
+ * daily and monthly reports, the weekly loyalty points and the daily recommendations have something
+ * to work on (each order with its customer-shard index attributes). Runs only
  * when the stack has the orders table (found through `ORDERS_TABLE_NAME`). Not part of any bundle.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SeedContext } from '../../runtime/testing';
+import { customerIndexAttributes } from './customer-shard';
 import { BusinessEnv, type Order } from './orders';
 import { consecutiveDays, startOfUtcDay } from './period';
 
@@ -49,7 +51,8 @@ export async function seed(ctx: SeedContext): Promise<string | void> {
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(ctx.clientConfig));
   const orders = demoOrders(ctx.now);
   for (let i = 0; i < orders.length; i += 25) {
-    let requests = orders.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    // With the attributes of the customer-shard index, as the application's order writer adds them.
+    let requests = orders.slice(i, i + 25).map((order) => ({ PutRequest: { Item: { ...order, ...customerIndexAttributes(order) } } }));
     while (requests.length > 0) {
       const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
       requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;

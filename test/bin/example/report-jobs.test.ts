@@ -42,7 +42,7 @@ describe('BusinessData and ReportJobs', () => {
     template = Template.fromStack(stack);
   });
 
-  it('THEN the orders table has the byDay index on orderDay/createdAt, PITR and encryption', () => {
+  it('THEN the orders table has the byDay and byCustomerShard indexes, PITR and encryption', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -53,6 +53,14 @@ describe('BusinessData and ReportJobs', () => {
             { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['customerId', 'lines'] },
+        },
+        {
+          IndexName: 'byCustomerShard',
+          KeySchema: [
+            { AttributeName: 'customerShard', KeyType: 'HASH' },
+            { AttributeName: 'customerOrder', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['customerId', 'createdAt', 'orderDay', 'lines'] },
         },
       ],
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
@@ -144,7 +152,7 @@ describe('BusinessData and ReportJobs', () => {
 });
 
 describe('BusinessData with a customer-managed key', () => {
-  it('encrypts both tables and the bucket with it and lets the jobs use it', () => {
+  it('encrypts the three tables and the bucket with it and lets the jobs use it', () => {
     const app = createApp();
     const stack = createStack(app);
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
@@ -155,7 +163,7 @@ describe('BusinessData with a customer-managed key', () => {
     template.resourcePropertiesCountIs(
       'AWS::DynamoDB::GlobalTable',
       { SSESpecification: { SSEEnabled: true, SSEType: 'KMS' }, Replicas: [Match.objectLike({ SSESpecification: { KMSMasterKeyId: keyArn } })] },
-      2,
+      3,
     );
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] },
