@@ -102,7 +102,11 @@ describe('state-table access of a minimal platform', () => {
       inbox,
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
     ]);
-    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], inbox]);
+    expect(JobAccess.acknowledged(platform.watchdog).map((a) => a.actions)).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      inbox,
+      ['dynamodb:PutItem', 'lambda:InvokeFunction'],
+    ]);
     // no state-table action is acknowledged: every run makes each one it is granted
     const all = [nightly, hourly, reminder].flatMap((j) => JobAccess.acknowledged(j.function).flatMap((a) => a.actions));
     expect(all.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
