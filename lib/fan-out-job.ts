@@ -18,6 +18,7 @@ import { FAN_OUT_PREFIX, FanOutEnv, FanOutLimits, OverlapPolicy, resultsPrefix, 
 import type { JobKind } from './job-base';
 import { checkDuration, checkInteger } from './job-function';
 import { jobFunctionName } from './job-name';
+import { JobAccess } from './access';
 import { grantStateItems, StateTableActions } from './access-state';
 import { acknowledgeWildcardResource } from './nag';
 import { ScheduledJob, type ScheduledJobProps } from './scheduled-job';
@@ -155,6 +156,13 @@ export class FanOutJob extends ScheduledJob {
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
     acknowledgeWildcardResource(this, executions, "states:DescribeExecution on the executions of the job's own state machine, whose names carry the slot of each run, known only at run time.");
+    if (fn instanceof lambda.Function) {
+      JobAccess.acknowledgeUnused(
+        fn,
+        ['states:DescribeExecution'],
+        'read only when a run of the slot is left RUNNING by an execution that ended without finishing (aborted, timed out), to close its record; a run whose executions finish never reads it',
+      );
+    }
     if (fn instanceof lambda.Function) {
       fn.addEnvironment(FanOutEnv.BUCKET_NAME, this.bucket.bucketName);
       fn.addEnvironment(FanOutEnv.STATE_MACHINE_ARN, stateMachineArn);

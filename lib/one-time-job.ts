@@ -130,13 +130,14 @@ export class OneTimeJob extends JobBase {
    *
    * When `grantee` is a `lambda.Function`, the variables of {@link schedulerEnvironment} are added to it.
    */
-  public grantSchedule(grantee: iam.IGrantable): iam.Grant {
+  public grantSchedule(grantee: iam.IGrantable, options: GrantScheduleOptions = {}): iam.Grant {
     const schedules = iam.Grant.addToPrincipal({
       grantee,
       actions: [...ONE_TIME_SCHEDULE_ACTIONS],
       resourceArns: [this.scheduleArnPattern],
     });
-    const list = iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
+    const list =
+      options.list === false ? undefined : iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] });
     const passRole = iam.Grant.addToPrincipal({
       grantee,
       actions: ['iam:PassRole'],
@@ -150,23 +151,24 @@ export class OneTimeJob extends JobBase {
         fn.addEnvironment(key, value);
       }
     }
-    this.acknowledgeGrant(grantee);
-    return schedules.combine(list).combine(passRole);
+    this.acknowledgeGrant(grantee, list !== undefined);
+    return (list ? schedules.combine(list) : schedules).combine(passRole);
   }
 
   /** Records for cdk-nag why the two wildcard resources of `grantSchedule` are as narrow as IAM allows. */
-  private acknowledgeGrant(grantee: iam.IGrantable): void {
+  private acknowledgeGrant(grantee: iam.IGrantable, list: boolean): void {
     const principal = grantee.grantPrincipal;
     if (!Construct.isConstruct(principal)) {
       return;
     }
+    const listAcknowledgement = {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
+        `it is the only action granted on "*" by ${this.node.path}.grantSchedule (the other scheduler actions are limited to this job's schedules).`,
+    };
     Validations.of(principal).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'scheduler:ListSchedules supports no resource-level permissions, so its only possible resource is "*"; ' +
-          `it is the only action granted on "*" by ${this.node.path}.grantSchedule (the other scheduler actions are limited to this job's schedules).`,
-      },
+      ...(list ? [listAcknowledgement] : []),
       {
         id: `AwsSolutions-IAM5[Resource::${nagResource(Stack.of(this), this.scheduleArnPattern)}]`,
         reason:
@@ -175,6 +177,16 @@ export class OneTimeJob extends JobBase {
       },
     );
   }
+}
+
+/** Options of {@link OneTimeJob.grantSchedule}. */
+export interface GrantScheduleOptions {
+  /**
+   * Also grant `scheduler:ListSchedules` (on `*`: the action has no resource-level permissions), which
+   * `OneTimeScheduler.list` needs. A grantee that only schedules, moves and cancels by key does not.
+   * @default true
+   */
+  readonly list?: boolean;
 }
 
 /** What a one-time job adds to {@link JobBase}: its description and default overlap. */

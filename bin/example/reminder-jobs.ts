@@ -21,6 +21,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { BIRTHDAY_INDEX, UsersEnv } from '../../lambdas/jobs/birthday-emails/birthdays';
 import { PAYMENT_REMINDER_JOB, SubscriptionsEnv } from '../../lambdas/jobs/subscriptions/model';
+import { FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON, JobAccess } from '../../lib/access';
 import { createPlatformFunction } from '../../lib/platform-function';
 import type { JobPlatform } from '../../lib/job-platform';
 import { OneTimeJob } from '../../lib/one-time-job';
@@ -140,7 +141,8 @@ export class ReminderJobs extends Construct {
 
     // The stream function that keeps the reminders scheduled.
     this.subscriptionsFunction = this.createSubscriptionsFunction(platform);
-    this.paymentReminder.grantSchedule(this.subscriptionsFunction);
+    // It schedules, moves and cancels reminders by subscription; it never lists them.
+    this.paymentReminder.grantSchedule(this.subscriptionsFunction, { list: false });
 
     // The daily job.
     this.birthdayEmails = new ScheduledJob(this, 'BirthdayEmails', {
@@ -205,9 +207,11 @@ export class ReminderJobs extends Construct {
     Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'dynamodb:ListStreams (added by the stream event source) and scheduler:ListSchedules (added by grantSchedule) support no ' +
-        'resource-level permissions, so their only possible resource is "*"; every other action is on a named resource.',
+        'dynamodb:ListStreams (added by the stream event source) supports no resource-level permissions, so its only possible ' +
+        'resource is "*"; every other action is on a named resource.',
     });
+    // The on-failure destination's grant: Lambda sends a failed batch's record with the role; the code never calls SQS.
+    JobAccess.acknowledgeUnused(fn, FAILURE_DESTINATION_ACTIONS, FAILURE_DESTINATION_REASON);
     return fn;
   }
 }

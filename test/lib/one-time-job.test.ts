@@ -190,6 +190,26 @@ describe('OneTimeJob', () => {
       });
     });
 
+    it('WITH { list: false } THEN the grantee gets no ListSchedules (and no statement on "*")', () => {
+      const listless = createStack(createApp());
+      const p = new JobPlatform(listless, 'Platform');
+      const job = new OneTimeJob(listless, 'PaymentReminder', { platform: p, entry: FIXTURE });
+      const fn = new lambda.Function(listless, 'Mover', {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => {}'),
+      });
+      job.grantSchedule(fn, { list: false });
+      const statements = statementsOfRole(listless, Template.fromStack(listless), fn.role!);
+      expect(statements.flatMap(actions).filter((a) => a.startsWith('scheduler:')).sort()).toEqual([
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+        'scheduler:UpdateSchedule',
+      ]);
+      expect(statements.some((s) => s.Resource === '*')).toBe(false);
+    });
+
     it('THEN no broader: no scheduler wildcard action, no other job or group, PassRole nowhere else', () => {
       // Each grantee may pass only the scheduler role of the job it schedules.
       const grantees: Array<[iam.IRole, OneTimeJob]> = [

@@ -38,6 +38,7 @@ import { LocalScheduler, type LocalRun } from './local-scheduler';
 import { startDetachedEmulator, stopKeptEmulators, type DetachedEmulator } from './kept-emulator';
 import { localDir, writeLocalStack, type KeptEmulator, type LocalSchedule, type LocalStackFile } from './local-stack';
 import { localClientConfig, startEmulator, type LocalEndpoint } from './moto-server';
+import { iamActionMatches } from '../../lib/contract/access';
 import { accessReport, accessSummary, type AccessEntry, type ObservedCall } from './access-report';
 import { ADMIN_BOOTSTRAP_CALLS, bootstrapAdmin, createFunctionIdentities } from './iam-identities';
 import { planFunctionAccess } from './iam-policies';
@@ -343,11 +344,18 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
       for (const client of [clients.scheduler, clients.sqs, clients.sns, streams, s3]) client.destroy();
     });
     // Fan-out jobs: their state machines run in-process, on the definition the stack synthesized.
+    // Their StartExecution/DescribeExecution reach the hooks, not the emulator: checked and recorded here.
+    const hookCalls: ObservedCall[] = [];
     const executions = new LocalExecutions({
       stack,
       lambda,
       s3,
       sqs: clients.sqs,
+      authorize: (action, resource) => {
+        const call = authorizeHookCall(stack, process.env.AWS_ACCESS_KEY_ID, action, resource);
+        hookCalls.push(call);
+        if (call.status === 403) throw accessDenied(call, action, resource);
+      },
       onEvent: (execution, event) => {
         const line = executionLine(execution, event);
         if (line) live(line);
@@ -434,7 +442,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevResult> {
 
     const window = { from, until: until ?? Date.now() };
     const sent = sentEmails(recorder.records());
-    const access = stack.iam ? accessReport(stack.functions, stack.iam.functions, observedCalls(recorder.records()), recorder.invokedFunctions()) : undefined;
+    const access = stack.iam ? accessReport(stack.functions, stack.iam.functions, [...observedCalls(recorder.records()), ...hookCalls], recorder.invokedFunctions()) : undefined;
     if (options.json) output.stdout(`${jsonSummary(runs, window, sent, access)}\n`);
     else if (simulate) {
       say(summaryTable(runs, window, runMs));
@@ -488,6 +496,31 @@ export function observedCalls(records: readonly RequestRecord[]): ObservedCall[]
     actions: r.actions,
     status: r.status,
   }));
+}
+
+/**
+ * A call a function makes to local mode's in-process hooks (a fan-out job's StartExecution), checked
+ * against the identity policy of the function whose credentials are in force, as moto checks a
+ * request: by action (allowed when a granted pattern matches it). Without IAM, or under a key that
+ * is no function's, the call is allowed.
+ */
+export function authorizeHookCall(
+  stack: Pick<LocalStackFile, 'iam'>,
+  accessKeyId: string | undefined,
+  action: string,
+  _resource: string,
+): ObservedCall {
+  const identity = stack.iam && accessKeyId !== undefined ? Object.values(stack.iam.functions).find((f) => f.roleName !== undefined && f.credentials.accessKeyId === accessKeyId) : undefined;
+  // A key that is no function's (the local administrator's, local machinery) is allowed, as moto allows the administrator.
+  const allowed = identity === undefined || identity.granted.some((granted) => !granted.startsWith('NotAction:') && iamActionMatches(granted, action));
+  return { ...(accessKeyId ? { accessKeyId } : {}), actions: [action], status: allowed ? 200 : 403 };
+}
+
+/** The error a denied hook call throws: AWS's AccessDeniedException, naming the action. */
+function accessDenied(call: ObservedCall, action: string, resource: string): Error {
+  const error = new Error(`User: ${call.accessKeyId ?? 'anonymous'} is not authorized to perform: ${action} on resource: ${resource}`);
+  error.name = 'AccessDeniedException';
+  return error;
 }
 
 /** Whether IAM is enforced, and how to change it. */

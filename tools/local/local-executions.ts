@@ -23,6 +23,13 @@ export interface LocalExecutionsOptions {
   readonly onEvent?: (execution: { readonly name: string; readonly stateMachine: string }, event: ExecutionEvent) => void;
   /** Wait between retries. @default real time */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Called with the IAM action and resource of each `StartExecution`/`DescribeExecution` a function
+   * asks of the hooks, from inside the function's invocation (its environment is in force); throws to
+   * deny it, as Step Functions would. The hooks make no HTTP request, so the request recorder does not
+   * see these calls: this is where local mode checks and records them. @default allowed, not recorded
+   */
+  readonly authorize?: (action: string, resource: string) => void;
 }
 
 /** One execution local mode ran. */
@@ -59,6 +66,7 @@ export class LocalExecutions {
 
   /** `StartExecution`, run to its end: a name already started answers `alreadyExists`. */
   readonly start: LocalStartExecution = async ({ stateMachineArn, name, input }) => {
+    this.options.authorize?.('states:StartExecution', stateMachineArn);
     const { machine, definition } = this.machine(stateMachineArn);
     const executionArn = `arn:aws:states:${this.options.stack.region}:${this.options.stack.accountId}:execution:${machine.name}:${name}`;
     if (this.started.has(executionArn)) return { executionArn, alreadyExists: true };
@@ -70,6 +78,7 @@ export class LocalExecutions {
 
   /** `DescribeExecution` of an execution started here: RUNNING until it ends, then its status. */
   readonly describe: LocalDescribeExecution = async (executionArn) => {
+    this.options.authorize?.('states:DescribeExecution', executionArn);
     const run = this.started.get(executionArn);
     if (!run) return undefined;
     const settled = await Promise.race([run.then((done) => done.status), Promise.resolve('RUNNING')]);
