@@ -113,7 +113,8 @@ const MAX_ITEMS_PER_BATCH = 100_000_000;
  *   maxConcurrency: 50,
  *   toleratedFailurePercentage: 1,
  * });
- * bucket.grantReadWrite(cleanup);
+ * bucket.grantRead(cleanup);   // list and read
+ * bucket.grantDelete(cleanup); // delete; no write
  */
 export class FanOutJob extends ScheduledJob {
   /** The state machine of the job's runs. */

@@ -70,7 +70,8 @@ const MAX_SCHEDULE_DESCRIPTION = 512;
  *   entry: 'lambdas/jobs/cleanup/handler.ts',
  *   payload: { olderThanDays: 30 },
  * });
- * bucket.grantReadWrite(cleanup);
+ * bucket.grantRead(cleanup);   // list and read
+ * bucket.grantDelete(cleanup); // delete; no write
  */
 export class ScheduledJob extends JobBase {
   /** The Scheduler schedule that invokes it. */
