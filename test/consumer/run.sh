@@ -68,7 +68,10 @@ node -e '
   const record = JSON.parse(readFileSync(".local/" + readdirSync(".local").find((f) => /^ShopJobs.*\.json$/.test(f)), "utf8"));
   const [, table] = Object.entries(record.resources).find(([id, r]) => id.startsWith("Tallies") && r.type.startsWith("AWS::DynamoDB::")) ?? [];
   const name = table?.name ?? table?.ref;
-  const ddb = new DynamoDBClient({ endpoint: record.endpoint, region: record.region, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  // The emulator checks IAM: read it as the local administrator the record names.
+  const admin = record.iam?.admin ?? { accessKeyId: "test", secretAccessKey: "test" };
+  const credentials = { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey, ...(admin.sessionToken ? { sessionToken: admin.sessionToken } : {}) };
+  const ddb = new DynamoDBClient({ endpoint: record.endpoint, region: record.region, credentials });
   ddb.send(new ScanCommand({ TableName: name })).then((out) => {
     const keys = (out.Items ?? []).map((i) => i.pk.S).sort();
     console.log(keys.join("\n"));
