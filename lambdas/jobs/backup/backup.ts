@@ -58,6 +58,23 @@ export interface SourceSummary {
   failures: { key: string; error: string }[];
 }
 
+/** The summary of `bucket`/`prefix` before anything is counted (a source, or one partition of it). */
+export function emptySourceSummary(bucket: string, prefix: string): SourceSummary {
+  return {
+    bucket,
+    prefix,
+    destinationPrefix: destinationKey(bucket, prefix),
+    objects: 0,
+    bytes: 0,
+    copied: 0,
+    copiedBytes: 0,
+    unchanged: 0,
+    changedDuringBackup: 0,
+    failed: 0,
+    failures: [],
+  };
+}
+
 export type ManifestStatus = 'SUCCEEDED' | 'EXPORTS_IN_PROGRESS' | 'FAILED';
 
 /** The manifest written to `manifests/<date>.json` (and `manifests/latest.json`). */
@@ -124,19 +141,7 @@ export async function runBackup(ctx: JobContext<ParsedBackupPayload>, deps: Back
       destinationBucket: payload.bucket,
       startedAt: new Date(clock()).toISOString(),
       invocations: 0,
-      s3: payload.sources.map((s) => ({
-        bucket: s.bucket,
-        prefix: s.prefix,
-        destinationPrefix: destinationKey(s.bucket, s.prefix),
-        objects: 0,
-        bytes: 0,
-        copied: 0,
-        copiedBytes: 0,
-        unchanged: 0,
-        changedDuringBackup: 0,
-        failed: 0,
-        failures: [],
-      })),
+      s3: payload.sources.map((s) => emptySourceSummary(s.bucket, s.prefix)),
       dynamodb: [],
       completedEarlier: earlierExportFailure.completed,
     };

@@ -14,9 +14,9 @@
 import type { JobContext } from '../../runtime/types';
 import { ScheduledJobsError } from '../../runtime';
 import { discoverPartitions, type PrefixPartition } from '../../shared/s3-partitions';
-import { BackupIncompleteError, copySource, writeManifest, type BackupDeps, type BackupManifest, type SourceSummary } from './backup';
+import { BackupIncompleteError, copySource, emptySourceSummary, writeManifest, type BackupDeps, type BackupManifest, type SourceSummary } from './backup';
 import { BackupPayloadError, parseBackupPayload, type BackupPayload, type ParsedBackupPayload } from './payload';
-import { destinationKey, manifestKey, slotDate } from './plan';
+import { manifestKey, slotDate } from './plan';
 
 /** The fan-out mode's payload: the backup's own without `tables`, and how deep partitions go. */
 export interface FanOutBackupPayload extends Omit<BackupPayload, 'tables' | 'waitForExportsMinutes' | 'exportFormat'> {
@@ -96,19 +96,7 @@ export async function backupPartitions(
   for (const partition of partitions) {
     const source = ctx.payload.sources.find((s) => s.bucket === partition.bucket && partition.prefix.startsWith(s.prefix));
     if (!source) throw new RangeError(`job '${ctx.job}': partition '${partition.key}' is outside the configured sources: nothing was read`);
-    const summary: SourceSummary = {
-      bucket: partition.bucket,
-      prefix: partition.prefix,
-      destinationPrefix: destinationKey(partition.bucket, partition.prefix),
-      objects: 0,
-      bytes: 0,
-      copied: 0,
-      copiedBytes: 0,
-      unchanged: 0,
-      changedDuringBackup: 0,
-      failed: 0,
-      failures: [],
-    };
+    const summary = emptySourceSummary(partition.bucket, partition.prefix);
     let worked = false;
     const handOver = await copySource(
       ctx,
@@ -148,19 +136,7 @@ export async function finishBackup(
   startedAt: string,
   now: Date,
 ): Promise<BackupManifest> {
-  const s3: SourceSummary[] = ctx.payload.sources.map((s) => ({
-    bucket: s.bucket,
-    prefix: s.prefix,
-    destinationPrefix: destinationKey(s.bucket, s.prefix),
-    objects: 0,
-    bytes: 0,
-    copied: 0,
-    copiedBytes: 0,
-    unchanged: 0,
-    changedDuringBackup: 0,
-    failed: 0,
-    failures: [],
-  }));
+  const s3: SourceSummary[] = ctx.payload.sources.map((s) => emptySourceSummary(s.bucket, s.prefix));
   for await (const { result } of outcome.results()) {
     if (!result) continue;
     const summary = s3.find((s) => s.bucket === result.bucket && result.prefix.startsWith(s.prefix));
